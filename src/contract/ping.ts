@@ -1,0 +1,87 @@
+// The JSON answer of `GET /ping?format=json` — the contract between the ping service (app/),
+// the k6 scenarios (scenarios/, which import these types only: nothing here may touch Node),
+// and the reports. Every number carries its unit in its name; times are ms with µs precision.
+
+export type AuthMode = 'id-token' | 'mesh-mtls' | 'none';
+export type ConnectionMode = 'reuse' | 'new';
+
+/** Phases of the first call of a batch (token fetch + a fresh connection + TLS + first byte). */
+export interface FirstCallPhasesMs {
+  /** Time to obtain the ID token (0 when auth=none or the token was cached). */
+  tokenMs: number;
+  /** DNS lookup (0 for an IP literal). */
+  dnsMs: number;
+  /** TCP connect. */
+  connectMs: number;
+  /** TLS handshake (0 for plain HTTP). */
+  tlsMs: number;
+  /** From request written to first response byte. */
+  ttfbMs: number;
+  /** Whole first call including the token fetch, until the body was read. */
+  totalMs: number;
+}
+
+/** Warm calls (2..n) statistics. All ms. */
+export interface WarmStatsMs {
+  count: number;
+  minMs: number;
+  meanMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  stddevMs: number;
+}
+
+export interface PingErrors {
+  /** Calls that failed (non-2xx status or transport error), first call included. */
+  total: number;
+  /** Count per HTTP status of failed calls, e.g. {"401": 1000}. */
+  byStatus: Record<string, number>;
+  /** Count per transport error code, e.g. {"ECONNREFUSED": 3, "TIMEOUT": 1}. */
+  byCode: Record<string, number>;
+}
+
+export interface PingResult {
+  schemaVersion: 1;
+  /** Where ping runs (PING_SOURCE, e.g. "local", "cloudrun", "gke"). */
+  source: string;
+  /** Allow-list name of the target, or the matched name when `url=` was used. */
+  target: string;
+  /** Full URL that was called (no credentials, no token). */
+  url: string;
+  auth: AuthMode;
+  connection: ConnectionMode;
+  /** Calls asked for. */
+  countRequested: number;
+  /** Calls actually made (less than requested when the batch deadline cut it). */
+  calls: number;
+  /** True when the batch stopped early (deadline, shutdown, client gone). */
+  truncated: boolean;
+  startedAt: string;
+  durationMs: number;
+  first: {
+    status: number | null;
+    errorCode: string | null;
+    phasesMs: FirstCallPhasesMs;
+  };
+  warm: WarmStatsMs;
+  /** Mean of all calls including the first, the post's "average" figure. */
+  allMeanMs: number;
+  errors: PingErrors;
+  /** Warm-call histogram, mergeable (see src/results/histogram.ts HistogramSnapshot). */
+  histogram: {
+    encoding: 'hdr-ns-b64';
+    count: number;
+    sumMs: number;
+    sumSqMs: number;
+    minMs: number | null;
+    maxMs: number | null;
+    hdr: string;
+  };
+  /** Warm-call durations in call order, ms, when `samples=1` (capped by PING_MAX_SAMPLES). */
+  samplesMs?: number[];
+  /** True when samplesMs holds fewer values than warm.count because of the cap. */
+  samplesTruncated?: boolean;
+}
