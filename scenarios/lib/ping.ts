@@ -1,0 +1,49 @@
+// One outer request to a ping service: ask it for a batch of timed calls to one target and record the answer.
+import http from 'k6/http';
+import { check } from 'k6';
+import type { PingResult } from '../../src/contract/ping.ts';
+import type { PairConfig, ScenarioConfig } from './config.ts';
+import { k6Sink } from './metrics.ts';
+import { pingResultProblem, recordPingFailure, recordPingResult, type SampleTags } from './record.ts';
+import { bearer } from './tokens.ts';
+
+export function pairTags(config: ScenarioConfig, pair: PairConfig): SampleTags {
+  return { platform: config.platform, source: pair.source, target: pair.target, auth: pair.auth, connection: config.connection };
+}
+
+/** GET <ping>/ping?target=…&count=…&samples=1 and record the batch; returns false when ping gave no usable answer. */
+export function pingBatch(config: ScenarioConfig, pair: PairConfig, count: number): boolean {
+  const ping = config.pings.find((p) => p.source === pair.source);
+  if (!ping) throw new Error(`no ping for source ${pair.source}`); // validateConfig rules this out
+  const tags = pairTags(config, pair);
+  const headers: Record<string, string> = {};
+  if (ping.tokenEnv) headers.Authorization = `Bearer ${bearer(ping.tokenEnv, config.tokenBroker)}`;
+  const query = `target=${encodeURIComponent(pair.target)}&count=${count}&auth=${pair.pingAuth}&connection=${config.connection}&samples=1&format=json`;
+  const res = http.get(`${ping.url}/ping?${query}`, {
+    headers,
+    timeout: config.requestTimeout,
+    responseType: 'text',
+    tags: { name: `${ping.url}/ping`, source: pair.source, target: pair.target },
+  });
+  let result: unknown = null;
+  if (res.status === 200 && typeof res.body === 'string') {
+    try {
+      result = JSON.parse(res.body);
+    } catch {
+      result = null;
+    }
+  }
+  const problem = res.status === 200 ? pingResultProblem(result) : `HTTP ${res.status}${res.error ? ` (${res.error})` : ''}`;
+  check(res, { 'ping answered 200 with a result': () => problem === null });
+  if (problem !== null) {
+    const body = typeof res.body === 'string' ? res.body.slice(0, 200).replace(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_.-]*/g, '<redacted>') : '';
+    console.error(`ping ${pair.source} → ${pair.target}: ${problem}; counting ${count} inner calls as failed. ${body}`);
+    recordPingFailure(count, tags, k6Sink);
+    return false;
+  }
+  const outcome = recordPingResult(result as PingResult, tags, k6Sink);
+  if (outcome.warmMissing > 0) {
+    console.warn(`ping ${pair.source} → ${pair.target}: ${outcome.warmMissing} warm samples not returned (PING_MAX_SAMPLES cap); s2s_latency_ms holds ${outcome.warmSamples}`);
+  }
+  return true;
+}

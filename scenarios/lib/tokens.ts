@@ -1,0 +1,53 @@
+// Bearer tokens for the hops the VU makes itself (a private ping, a private direct target). The runner puts
+// them in env vars (never in files or argv); for runs longer than a token's lifetime it also serves fresh
+// ones on loopback (the token broker), fetched here shortly before the current one expires.
+import http from 'k6/http';
+import encoding from 'k6/encoding';
+import type { TokenBrokerConfig } from './config.ts';
+
+interface Cached {
+  token: string;
+  /** Seconds since epoch, or null when the token carries no readable exp. */
+  expSec: number | null;
+}
+
+const cache: Record<string, Cached> = {};
+
+function expiryOf(token: string): number | null {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return null;
+  try {
+    const claims = JSON.parse(encoding.b64decode(payload, 'rawurl', 's')) as { exp?: unknown };
+    return typeof claims.exp === 'number' ? claims.exp : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The current token held in `envName`, refreshed through the broker when it is about to expire. */
+export function bearer(envName: string, broker: TokenBrokerConfig | null): string {
+  let entry = cache[envName];
+  if (entry === undefined) {
+    const token = __ENV[envName];
+    if (token === undefined || token === '') {
+      throw new Error(`token env var ${envName} is empty: run through npm run scenario:<platform>, which fetches the ID token.`);
+    }
+    entry = { token, expSec: expiryOf(token) };
+    cache[envName] = entry;
+  }
+  const nowSec = Date.now() / 1000;
+  if (broker && entry.expSec !== null && nowSec > entry.expSec - broker.refreshBeforeExpirySec) {
+    const res = http.get(`${broker.url}/token?env=${encodeURIComponent(envName)}`, {
+      headers: { 'X-S2S-Broker-Key': __ENV[broker.keyEnv] ?? '' },
+      tags: { name: 's2s-token-broker' },
+      responseType: 'text',
+    });
+    if (res.status === 200 && typeof res.body === 'string' && res.body.length > 0) {
+      entry = { token: res.body, expSec: expiryOf(res.body) };
+      cache[envName] = entry;
+    } else {
+      console.warn(`token broker refresh for ${envName} failed (status ${res.status}); keeping the current token`);
+    }
+  }
+  return entry.token;
+}
