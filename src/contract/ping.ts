@@ -65,6 +65,8 @@ export interface PingResult {
     status: number | null;
     errorCode: string | null;
     phasesMs: FirstCallPhasesMs;
+    /** Short, redacted reason when the first call (or its token fetch) failed; absent when it worked. */
+    error?: string;
   };
   warm: WarmStatsMs;
   /** Mean of all calls including the first, the post's "average" figure. */
