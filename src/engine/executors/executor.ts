@@ -1,0 +1,187 @@
+// The common life of a scenario: wait for startTime, run iterations on VUs, stop starting new ones
+// at the end, give in-flight iterations their graceful stop, then interrupt what is left.
+import type { ScenarioConfig } from '../options.ts';
+import { realClock, type Clock, type ExecVU, type ExecutorDeps, type IterationResult, type ScenarioProgress } from './types.ts';
+
+const INTERRUPTED: IterationResult = { ok: false, interrupted: true };
+
+/** "00m01.0s", as k6's progress lines write elapsed time. */
+export function formatClock(ms: number): string {
+  const totalTenths = Math.floor(ms / 100);
+  const minutes = Math.floor(totalTenths / 600);
+  const seconds = (totalTenths % 600) / 10;
+  return `${String(minutes).padStart(2, '0')}m${seconds.toFixed(1).padStart(4, '0')}s`;
+}
+
+export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
+  completed = 0;
+  interrupted = 0;
+  dropped = 0;
+  /** VUs currently busy (arrival-rate) or looping (the others). */
+  active = 0;
+  protected readonly clock: Clock;
+  /** The scenario's environment: the global one with the scenario's env laid over it. */
+  protected readonly env: Record<string, string>;
+  /** Tags the VU gets for this scenario (k6 adds the scenario name as the `scenario` tag). */
+  protected readonly tags: Record<string, string>;
+  /** Tags on the scheduler's own samples (iterations, iteration_duration, dropped_iterations). */
+  protected readonly metricTags: Record<string, string>;
+  /** Set when no new iteration may start. */
+  protected stopping = false;
+  /** Aborted with `stopping`: wakes sleeping schedulers. */
+  protected readonly soft = new AbortController();
+  /** Aborted when in-flight iterations must end now. */
+  protected readonly hard = new AbortController();
+  /** VUs whose iteration was cut off while still running: never handed to another scenario. */
+  protected readonly lost = new Set<ExecVU>();
+  protected startedAtMs: number | undefined;
+  protected endedAtMs: number | undefined;
+  private iterationCounter = 0;
+  private doneFlag = false;
+
+  constructor(
+    readonly config: C,
+    protected readonly deps: ExecutorDeps,
+  ) {
+    this.clock = deps.clock ?? realClock;
+    this.env = { ...deps.env, ...config.env };
+    this.tags = { ...deps.tags, ...config.tags, scenario: config.name };
+    this.metricTags = { group: '', ...this.tags };
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get done(): boolean {
+    return this.doneFlag;
+  }
+
+  /** Runs the scenario to its end (startTime is waited for here, relative to the call). */
+  async run(): Promise<void> {
+    const onStop = () => this.stopNow();
+    if (this.deps.stop?.aborted) this.stopNow();
+    this.deps.stop?.addEventListener('abort', onStop, { once: true });
+    try {
+      if (this.config.startTime > 0) await this.clock.sleep(this.config.startTime, this.soft.signal);
+      this.startedAtMs = this.clock.now();
+      if (!this.stopping) await this.execute();
+    } finally {
+      this.deps.stop?.removeEventListener('abort', onStop);
+      this.startedAtMs ??= this.clock.now();
+      this.endedAtMs = this.clock.now();
+      this.doneFlag = true;
+    }
+  }
+
+  /** Stop at once: nothing new starts and in-flight iterations are interrupted (Ctrl-C, test.abort). */
+  stopNow(): void {
+    this.stopping = true;
+    this.soft.abort();
+    this.hard.abort();
+  }
+
+  protected abstract execute(): Promise<void>;
+  abstract progress(): ScenarioProgress;
+
+  protected elapsedMs(): number {
+    if (this.startedAtMs === undefined) return 0;
+    return (this.endedAtMs ?? this.clock.now()) - this.startedAtMs;
+  }
+
+  /** 0..1 of the scenario's planned run; subclasses refine. */
+  protected fraction(): number {
+    return 0;
+  }
+
+  /**
+   * Waits for `workers` until `untilMs` after the start; past it, stops new iterations, waits up to
+   * `graceMs` for in-flight ones, then interrupts them.
+   */
+  protected async drive(workers: Promise<unknown>, untilMs: number, graceMs: number): Promise<void> {
+    const timer = new AbortController();
+    const finished = workers.then(() => true);
+    const left = untilMs - (this.clock.now() - (this.startedAtMs ?? this.clock.now()));
+    const expired = this.clock.sleep(left, AbortSignal.any([timer.signal, this.soft.signal])).then(() => false);
+    const natural = await Promise.race([finished, expired]);
+    timer.abort();
+    if (natural) return;
+    this.stopping = true;
+    this.soft.abort();
+    const graceTimer = new AbortController();
+    await Promise.race([finished, this.clock.sleep(graceMs, AbortSignal.any([graceTimer.signal, this.hard.signal]))]);
+    graceTimer.abort();
+    this.hard.abort();
+    await finished;
+  }
+
+  /**
+   * Runs one iteration on `vu`. Returns false when it was interrupted. `slot` lets ramping-vus cut
+   * off one VU's iteration at the end of its gracefulRampDown.
+   */
+  protected async iterate(vu: ExecVU, slot?: AbortSignal): Promise<boolean> {
+    const index = this.iterationCounter++;
+    const ctrl = new AbortController();
+    const abort = () => ctrl.abort();
+    if (this.hard.signal.aborted || slot?.aborted) ctrl.abort();
+    this.hard.signal.addEventListener('abort', abort);
+    slot?.addEventListener('abort', abort);
+    const startMs = this.clock.now();
+    let result: IterationResult;
+    try {
+      const running = vu.runIteration({
+        scenario: { name: this.config.name, executor: this.config.executor, startTimeMs: Date.now() - (startMs - (this.startedAtMs ?? startMs)), iterationInInstance: index, iterationInTest: index, progress: this.fraction() },
+        iterationInScenario: index,
+        tags: this.tags,
+        env: this.env,
+        exec: this.config.exec,
+        signal: ctrl.signal,
+      });
+      // A VU that does not honour the signal must not hold the scenario: the abort wins the race.
+      let cutOff = false;
+      const aborted = new Promise<IterationResult>((resolve) => {
+        if (ctrl.signal.aborted) resolve(INTERRUPTED);
+        ctrl.signal.addEventListener('abort', () => resolve(INTERRUPTED), { once: true });
+      }).then((r) => {
+        cutOff = true;
+        return r;
+      });
+      result = await Promise.race([running.catch((e: unknown): IterationResult => ({ ok: false, error: e instanceof Error ? e.message : String(e), interrupted: false })), aborted]);
+      if (cutOff && result === INTERRUPTED) this.lost.add(vu);
+    } finally {
+      this.hard.signal.removeEventListener('abort', abort);
+      slot?.removeEventListener('abort', abort);
+    }
+    if (result.interrupted) {
+      this.interrupted++;
+      return false;
+    }
+    this.completed++;
+    this.deps.sink.iteration(this.metricTags, this.clock.now() - startMs, result);
+    return true;
+  }
+
+  /** Gives back the VUs that are safe to reuse. */
+  protected release(vus: ExecVU[]): void {
+    this.deps.vus.give(vus.filter((vu) => !this.lost.has(vu)));
+  }
+
+  protected emitDropped(): void {
+    this.dropped++;
+    this.deps.sink.dropped(this.metricTags);
+  }
+
+  protected base(vusText: string, timeText: string, rightText: string): ScenarioProgress {
+    return {
+      name: this.config.name,
+      progress: Math.min(1, Math.max(0, this.fraction())),
+      done: this.done,
+      vusText,
+      timeText,
+      rightText,
+      activeVUs: this.active,
+      completed: this.completed,
+      interrupted: this.interrupted,
+    };
+  }
+}

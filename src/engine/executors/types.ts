@@ -1,0 +1,98 @@
+// What an executor needs from the rest of the engine: VUs that run one iteration, a pool to take
+// them from, a clock, and a sink for the scheduler's own metrics. Structural on purpose, so the
+// executors can be tested with fake VUs and know nothing about scripts or HTTP.
+
+/** What a VU is told about the iteration it runs (same shape as the runtime's IterationContext). */
+export interface IterationContext {
+  scenario: { name: string; executor: string; startTimeMs: number; iterationInInstance: number; iterationInTest: number; progress: number };
+  iterationInScenario: number;
+  tags: Record<string, string>;
+  env: Record<string, string>;
+  exec: string;
+  /** Aborted when the iteration must stop at once (graceful stop elapsed, Ctrl-C, test.abort). */
+  signal: AbortSignal;
+}
+
+export interface IterationResult {
+  ok: boolean;
+  error?: string;
+  interrupted: boolean;
+}
+
+export interface ExecVU {
+  idInInstance: number;
+  idInTest: number;
+  runIteration(ctx: IterationContext): Promise<IterationResult>;
+}
+
+/** Shared by all scenarios: idle VUs are handed out and given back; new ones are initialised on demand. */
+export interface VuSource {
+  /** Takes n VUs (idle ones first, new ones for the rest). */
+  take(n: number): Promise<ExecVU[]>;
+  /** Gives VUs back for later scenarios. */
+  give(vus: ExecVU[]): void;
+  /** VUs initialised so far (the vus_max gauge). */
+  size(): number;
+}
+
+export interface Clock {
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Resolves after ms, or early when the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted || ms <= 0) {
+        resolve();
+        return;
+      }
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+
+/** Where executors report iterations; run.ts turns these into k6's metrics. */
+export interface ExecutorSink {
+  /** A completed iteration (k6 emits iterations + iteration_duration only for these). */
+  iteration(tags: Record<string, string>, durationMs: number, result: IterationResult): void;
+  /** An iteration an arrival-rate executor could not start because no VU was free. */
+  dropped(tags: Record<string, string>): void;
+}
+
+export interface ExecutorDeps {
+  vus: VuSource;
+  sink: ExecutorSink;
+  clock?: Clock;
+  /** The script's global environment (__ENV); the scenario's env is laid over it. */
+  env?: Record<string, string>;
+  /** Tags on every sample (k6 `tags` option); the scenario's tags are laid over them. */
+  tags?: Record<string, string>;
+  /** Aborting stops the scenario at once: no new iterations, in-flight ones are interrupted. */
+  stop?: AbortSignal;
+}
+
+/** What the progress lines show for one scenario. */
+export interface ScenarioProgress {
+  name: string;
+  /** 0..1 */
+  progress: number;
+  done: boolean;
+  /** e.g. "0/4 VUs" or "2 VUs" */
+  vusText: string;
+  /** e.g. "1.0s/2s" or "00m00.0s/10m0s" */
+  timeText: string;
+  /** e.g. "50.00 iters/s" or "20/20 shared iters" */
+  rightText: string;
+  activeVUs: number;
+  completed: number;
+  interrupted: number;
+}
