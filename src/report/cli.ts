@@ -1,0 +1,64 @@
+// `s2s report` / `npm run report`: builds results/report/{index.html,report.md,*.svg} from run
+// folders (default: the latest run of each platform/scenario under results/).
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { latestRunFolders } from '../results/run-folder-read.ts';
+import { expandOperands, InputError, loadFolders, relative } from './inputs.ts';
+import { viewRuns } from './model.ts';
+import { buildReport, writeReport } from './report.ts';
+
+const USAGE = `Usage: npm run report [-- <run folders or globs>...] [--out results/report] [--results results]
+
+Builds a self-contained HTML report (index.html) and a Markdown report (report.md, with SVG charts
+beside it) from run folders. Without folders: the latest run of each platform/scenario under --results.
+
+  --out DIR       where to write the report (default: results/report)
+  --results DIR   where to look for runs when no folder is given (default: results)
+  --seed N        bootstrap seed (default 24301); the same runs and seed give the same report
+  -h, --help      this text
+
+Exit codes: 0 written, 2 bad input (no run folder, unreadable summary.json).`;
+
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { out: { type: 'string' }, results: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    process.stderr.write(`s2s report: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const resultsDir = args.values.results ?? 'results';
+  const outDir = args.values.out ?? path.join(resultsDir, 'report');
+  const seed = args.values.seed === undefined ? 24301 : Number(args.values.seed);
+  if (!Number.isInteger(seed)) {
+    process.stderr.write(`s2s report: --seed "${args.values.seed}" is not an integer\n`);
+    return 2;
+  }
+  try {
+    const paths = args.positionals.length ? await expandOperands(args.positionals) : await latestRunFolders(resultsDir);
+    if (paths.length === 0) {
+      throw new InputError(`no run folders under ${resultsDir}/ (folders named <yyyymmddTHHMMSSZ>_<platform>_<scenario> with a summary.json): run \`npm run scenario:local\` first, or pass run folders`);
+    }
+    const folders = await loadFolders(paths);
+    const runs = await viewRuns(folders);
+    const report = buildReport(runs, { seed });
+    const written = await writeReport(report, outDir);
+    process.stdout.write(`report of ${runs.length} run(s): ${runs.map((r) => r.id).join(', ')}\n`);
+    for (const w of written) process.stdout.write(`  wrote ${relative(w)}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof InputError) {
+      process.stderr.write(`s2s report: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,239 @@
+// Loading run folders for reports and comparisons: run.json (validated), summary.json (k6
+// handleSummary data) and, streamed, metrics.ndjson.gz turned into per-key HDR histograms.
+import { createReadStream } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import readline from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { LatencyHistogram } from './histogram.ts';
+import { runMetaSchema, type RunMeta } from './run-meta.ts';
+
+/** One metric of k6 handleSummary data. */
+export interface SummaryMetric {
+  type: 'trend' | 'rate' | 'counter' | 'gauge' | string;
+  contains: 'time' | 'default' | 'data' | string;
+  values: Record<string, number>;
+  thresholds?: Record<string, { ok: boolean }>;
+}
+
+export interface K6Summary {
+  metrics: Record<string, SummaryMetric>;
+  root_group?: unknown;
+  options?: { summaryTrendStats?: string[] };
+  state?: { testRunDurationMs?: number };
+}
+
+export class RunFolderError extends Error {}
+
+export interface RunFolder {
+  dir: string;
+  /** Folder name, used as the run's id when run.json is missing. */
+  name: string;
+  meta: RunMeta | null;
+  /** Why run.json could not be used (missing or invalid), when meta is null. */
+  metaProblem: string | null;
+  summary: K6Summary;
+  /** Absolute path of metrics.ndjson.gz (or .ndjson), null when absent. */
+  metricsPath: string | null;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads one run folder. Throws RunFolderError naming the folder and the fix when it is unusable. */
+export async function readRunFolder(dir: string): Promise<RunFolder> {
+  const abs = path.resolve(dir);
+  let st;
+  try {
+    st = await stat(abs);
+  } catch {
+    throw new RunFolderError(`run folder ${dir} does not exist: pass a folder made by \`npm run scenario:*\` (results/<id>/)`);
+  }
+  if (!st.isDirectory()) throw new RunFolderError(`run folder ${dir} is not a directory: pass the folder, not a file in it`);
+  const summaryPath = path.join(abs, 'summary.json');
+  let summary: K6Summary;
+  try {
+    const parsed = JSON.parse(await readFile(summaryPath, 'utf8')) as unknown;
+    if (!parsed || typeof parsed !== 'object' || typeof (parsed as { metrics?: unknown }).metrics !== 'object') {
+      throw new Error('it has no "metrics" object (expected k6 handleSummary data)');
+    }
+    summary = parsed as K6Summary;
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be read: ${(err as Error).message}`;
+    throw new RunFolderError(`run folder ${dir}: summary.json ${why}; every run folder needs k6 handleSummary data in summary.json`);
+  }
+  let meta: RunMeta | null = null;
+  let metaProblem: string | null = null;
+  try {
+    const raw = JSON.parse(await readFile(path.join(abs, 'run.json'), 'utf8')) as unknown;
+    const res = runMetaSchema.safeParse(raw);
+    if (res.success) meta = res.data;
+    else metaProblem = `run.json does not match schemas/run.schema.json: ${res.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+  } catch (err) {
+    metaProblem = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'run.json is missing' : `run.json cannot be read: ${(err as Error).message}`;
+  }
+  let metricsPath: string | null = null;
+  for (const name of [meta?.files.metrics, 'metrics.ndjson.gz', 'metrics.ndjson']) {
+    if (name && (await exists(path.join(abs, name)))) {
+      metricsPath = path.join(abs, name);
+      break;
+    }
+  }
+  return { dir: abs, name: path.basename(abs), meta, metaProblem, summary, metricsPath };
+}
+
+/** Run folder names: `<UTC yyyymmddTHHMMSSZ>_<platform>_<scenario>`. */
+const RUN_ID = /^(\d{8}T\d{6}Z)_([a-z0-9-]+)_([a-z0-9-]+)$/;
+
+/** The latest run folder of each platform/scenario under `resultsDir` (the report's default input). */
+export async function latestRunFolders(resultsDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(resultsDir);
+  } catch {
+    return [];
+  }
+  const latest = new Map<string, string>();
+  for (const name of names.sort()) {
+    const m = RUN_ID.exec(name);
+    if (!m) continue;
+    if (!(await exists(path.join(resultsDir, name, 'summary.json')))) continue;
+    latest.set(`${m[2]}_${m[3]}`, name); // sorted ascending, so the last one wins
+  }
+  return [...latest.values()].sort().map((n) => path.join(resultsDir, n));
+}
+
+/** One `--out json` Point. */
+export interface MetricPoint {
+  metric: string;
+  timeMs: number;
+  value: number;
+  tags: Record<string, string>;
+}
+
+/** Streams the Points of a k6 `--out json` file (gzipped or not); Metric lines and junk are skipped. */
+export async function* readPoints(file: string): AsyncGenerator<MetricPoint> {
+  const raw = createReadStream(file);
+  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    let rec: { type?: string; metric?: string; data?: { time?: string; value?: number; tags?: Record<string, string> | null } };
+    try {
+      rec = JSON.parse(line) as typeof rec;
+    } catch {
+      continue; // a truncated last line (interrupted run) is not worth failing the report
+    }
+    if (rec.type !== 'Point' || !rec.metric || !rec.data || typeof rec.data.value !== 'number') continue;
+    yield { metric: rec.metric, timeMs: Date.parse(rec.data.time ?? ''), value: rec.data.value, tags: rec.data.tags ?? {} };
+  }
+}
+
+/** `name{k:v,k2:v2}` → name and tags (k6's sub-metric key form). */
+export function parseMetricKey(key: string): { name: string; tags: Record<string, string> } {
+  const brace = key.indexOf('{');
+  if (brace < 0 || !key.endsWith('}')) return { name: key, tags: {} };
+  const tags: Record<string, string> = {};
+  for (const part of key.slice(brace + 1, -1).split(',')) {
+    const colon = part.indexOf(':');
+    if (colon > 0) tags[part.slice(0, colon).trim()] = part.slice(colon + 1).trim();
+  }
+  return { name: key.slice(0, brace), tags };
+}
+
+/** The pair key the scenarios use: `metric{source:S,target:T}`, or `metric{target:T}` without a source tag. */
+export function pairKey(metric: string, source: string | undefined, target: string): string {
+  return source === undefined ? `${metric}{target:${target}}` : `${metric}{source:${source},target:${target}}`;
+}
+
+export interface SeriesBucket {
+  /** Start of the bucket, ms since the first point of the run. */
+  startMs: number;
+  count: number;
+  sumMs: number;
+  maxMs: number;
+}
+
+export interface RunSamples {
+  /** Histograms by metric key: the whole metric, each summary sub-metric, each source/target pair. */
+  histograms: Map<string, LatencyHistogram>;
+  /** Rate metrics by the same keys: passes (value ≠ 0) and total. */
+  rates: Map<string, { passes: number; total: number }>;
+  /** Latency over time per pair key of `timeMetric`, bucketed. */
+  timeSeries: Map<string, SeriesBucket[]>;
+  bucketMs: number;
+  points: number;
+}
+
+export interface LoadSamplesOptions {
+  /** Trend metrics to build histograms for (all Points of other metrics are skipped). */
+  trendMetrics: ReadonlySet<string>;
+  rateMetrics?: ReadonlySet<string>;
+  /** Sub-metric keys from summary.json (e.g. `s2s_latency_ms{target:pong-sec}`) to fill too. */
+  subMetricKeys?: Iterable<string>;
+  /** Metric whose pairs get a time series. */
+  timeMetric?: string;
+  /** Width of the time buckets. */
+  bucketMs?: number;
+}
+
+/** Streams metrics.ndjson.gz once into histograms keyed like summary.json (memory stays flat). */
+export async function loadSamples(file: string, opts: LoadSamplesOptions): Promise<RunSamples> {
+  const histograms = new Map<string, LatencyHistogram>();
+  const rates = new Map<string, { passes: number; total: number }>();
+  const timeSeries = new Map<string, Map<number, SeriesBucket>>();
+  const bucketMs = opts.bucketMs ?? 1000;
+  const subs = new Map<string, Array<{ key: string; tags: Array<[string, string]> }>>();
+  for (const key of opts.subMetricKeys ?? []) {
+    const { name, tags } = parseMetricKey(key);
+    if (!opts.trendMetrics.has(name) && !opts.rateMetrics?.has(name)) continue;
+    const list = subs.get(name) ?? [];
+    list.push({ key, tags: Object.entries(tags) });
+    subs.set(name, list);
+  }
+  let t0 = Number.NaN;
+  let points = 0;
+  for await (const p of readPoints(file)) {
+    const isTrend = opts.trendMetrics.has(p.metric);
+    const isRate = opts.rateMetrics?.has(p.metric) ?? false;
+    if (!isTrend && !isRate) continue;
+    points++;
+    if (Number.isNaN(t0) && Number.isFinite(p.timeMs)) t0 = p.timeMs;
+    const keys = new Set<string>([p.metric]);
+    const target = p.tags.target;
+    if (target !== undefined) keys.add(pairKey(p.metric, p.tags.source, target));
+    for (const s of subs.get(p.metric) ?? []) if (s.tags.every(([k, v]) => p.tags[k] === v)) keys.add(s.key);
+    for (const key of keys) {
+      if (isTrend) {
+        let h = histograms.get(key);
+        if (!h) histograms.set(key, (h = new LatencyHistogram()));
+        h.record(p.value);
+      } else {
+        const r = rates.get(key) ?? { passes: 0, total: 0 };
+        r.total++;
+        if (p.value !== 0) r.passes++;
+        rates.set(key, r);
+      }
+    }
+    if (isTrend && p.metric === opts.timeMetric && target !== undefined && Number.isFinite(p.timeMs)) {
+      const key = pairKey(p.metric, p.tags.source, target);
+      let series = timeSeries.get(key);
+      if (!series) timeSeries.set(key, (series = new Map()));
+      const start = Math.floor((p.timeMs - t0) / bucketMs) * bucketMs;
+      const b = series.get(start) ?? { startMs: start, count: 0, sumMs: 0, maxMs: Number.NEGATIVE_INFINITY };
+      b.count++;
+      b.sumMs += p.value;
+      b.maxMs = Math.max(b.maxMs, p.value);
+      series.set(start, b);
+    }
+  }
+  const ts = new Map<string, SeriesBucket[]>();
+  for (const [key, m] of timeSeries) ts.set(key, [...m.values()].sort((a, b) => a.startMs - b.startMs));
+  return { histograms, rates, timeSeries: ts, bucketMs, points };
+}

@@ -1,0 +1,187 @@
+// Statistics for honest comparisons: a seeded RNG and bootstrap confidence intervals of the
+// difference (absolute and relative) between two latency distributions held as HDR histograms.
+import type { LatencyHistogram } from './histogram.ts';
+
+/** A deterministic PRNG (mulberry32) so that reports and CI verdicts are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type BootStat = 'mean' | 'p50' | 'p90' | 'p99';
+
+/** A distribution as weighted values (one per HDR bucket), ready for fast resampling. */
+export interface WeightedSample {
+  valuesMs: Float64Array;
+  /** Cumulative counts, same length as valuesMs; the last one is the total count. */
+  cumCounts: Float64Array;
+  count: number;
+}
+
+export function weightedFromBuckets(buckets: Array<[number, number]>): WeightedSample {
+  const valuesMs = new Float64Array(buckets.length);
+  const cumCounts = new Float64Array(buckets.length);
+  let total = 0;
+  buckets.forEach(([v, c], i) => {
+    total += c;
+    valuesMs[i] = v;
+    cumCounts[i] = total;
+  });
+  return { valuesMs, cumCounts, count: total };
+}
+
+export function weightedFromHistogram(h: LatencyHistogram): WeightedSample {
+  return weightedFromBuckets(h.buckets());
+}
+
+/** Statistic of a weighted sample given per-bucket counts (in the same bucket order). */
+function statOfCounts(valuesMs: Float64Array, counts: Uint32Array | Float64Array, n: number, stat: BootStat): number {
+  if (stat === 'mean') {
+    let s = 0;
+    for (let i = 0; i < valuesMs.length; i++) s += (valuesMs[i] ?? 0) * (counts[i] ?? 0);
+    return s / n;
+  }
+  const q = stat === 'p50' ? 0.5 : stat === 'p90' ? 0.9 : 0.99;
+  // Nearest-rank percentile, as HDR histograms report it.
+  const rank = Math.max(1, Math.ceil(q * n));
+  let acc = 0;
+  for (let i = 0; i < valuesMs.length; i++) {
+    acc += counts[i] ?? 0;
+    if (acc >= rank) return valuesMs[i] ?? 0;
+  }
+  return valuesMs[valuesMs.length - 1] ?? 0;
+}
+
+/** The statistic of the whole weighted sample (the bootstrap's point estimate). */
+export function statOf(w: WeightedSample, stat: BootStat): number {
+  const counts = new Float64Array(w.valuesMs.length);
+  let prev = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = w.cumCounts[i] ?? 0;
+    counts[i] = c - prev;
+    prev = c;
+  }
+  return statOfCounts(w.valuesMs, counts, w.count, stat);
+}
+
+/**
+ * One bootstrap replicate of the statistic. Draws m = min(n, maxDraws) values with replacement and
+ * rescales the deviation from the point estimate by sqrt(m/n) (m-out-of-n bootstrap), so a run of a
+ * million calls costs the same as one of `maxDraws` without overstating the uncertainty.
+ */
+function replicate(w: WeightedSample, stat: BootStat, point: number, rng: () => number, maxDraws: number, scratch: Uint32Array): number {
+  const m = Math.min(w.count, maxDraws);
+  scratch.fill(0);
+  const cum = w.cumCounts;
+  const last = cum.length - 1;
+  for (let d = 0; d < m; d++) {
+    const r = rng() * w.count;
+    let lo = 0;
+    let hi = last;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((cum[mid] ?? 0) > r) hi = mid;
+      else lo = mid + 1;
+    }
+    scratch[lo] = (scratch[lo] ?? 0) + 1;
+  }
+  const v = statOfCounts(w.valuesMs, scratch, m, stat);
+  return point + (v - point) * Math.sqrt(m / w.count);
+}
+
+export interface BootstrapOptions {
+  /** Replicates; 1000 gives stable 95% bounds. */
+  iterations?: number;
+  /** Values drawn per replicate at most (see `replicate`). */
+  maxDraws?: number;
+  seed?: number;
+  /** Confidence level, 0.95 by default. */
+  level?: number;
+}
+
+export interface DiffEstimate {
+  stat: BootStat;
+  baselineMs: number;
+  candidateMs: number;
+  /** candidate − baseline, ms. */
+  diffMs: number;
+  diffLowMs: number;
+  diffHighMs: number;
+  /** candidate / baseline − 1 (0.1 = 10% slower). */
+  relative: number;
+  relativeLow: number;
+  relativeHigh: number;
+  level: number;
+  /** True when the interval of the difference excludes 0. */
+  significant: boolean;
+  baselineCount: number;
+  candidateCount: number;
+}
+
+function quantileSorted(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = sorted[lo] ?? 0;
+  const b = sorted[hi] ?? a;
+  return a + (b - a) * (pos - lo);
+}
+
+/**
+ * Percentile-bootstrap CI of (candidate − baseline) and of candidate/baseline − 1 for one statistic.
+ * Both samples are resampled independently in every replicate. Returns null when either side is empty.
+ */
+export function bootstrapDiff(baseline: WeightedSample, candidate: WeightedSample, stat: BootStat, opts: BootstrapOptions = {}): DiffEstimate | null {
+  if (baseline.count === 0 || candidate.count === 0) return null;
+  const iterations = opts.iterations ?? 1000;
+  const maxDraws = opts.maxDraws ?? 10_000;
+  const level = opts.level ?? 0.95;
+  const rng = seededRandom(opts.seed ?? 0x5eed);
+  const pointA = statOf(baseline, stat);
+  const pointB = statOf(candidate, stat);
+  const scratchA = new Uint32Array(baseline.valuesMs.length);
+  const scratchB = new Uint32Array(candidate.valuesMs.length);
+  const diffs: number[] = [];
+  const rels: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const a = replicate(baseline, stat, pointA, rng, maxDraws, scratchA);
+    const b = replicate(candidate, stat, pointB, rng, maxDraws, scratchB);
+    diffs.push(b - a);
+    rels.push(a > 0 ? b / a - 1 : Number.NaN);
+  }
+  diffs.sort((x, y) => x - y);
+  const relsOk = rels.filter((r) => Number.isFinite(r)).sort((x, y) => x - y);
+  const tail = (1 - level) / 2;
+  const diffLowMs = quantileSorted(diffs, tail);
+  const diffHighMs = quantileSorted(diffs, 1 - tail);
+  return {
+    stat,
+    baselineMs: pointA,
+    candidateMs: pointB,
+    diffMs: pointB - pointA,
+    diffLowMs,
+    diffHighMs,
+    relative: pointA > 0 ? pointB / pointA - 1 : Number.NaN,
+    relativeLow: quantileSorted(relsOk, tail),
+    relativeHigh: quantileSorted(relsOk, 1 - tail),
+    level,
+    significant: diffLowMs > 0 || diffHighMs < 0,
+    baselineCount: baseline.count,
+    candidateCount: candidate.count,
+  };
+}
+
+export type Verdict = 'regression' | 'improvement' | 'within noise';
+
+/** Higher latency is worse: a significant increase is a regression. */
+export function verdictOf(d: DiffEstimate): Verdict {
+  if (!d.significant) return 'within noise';
+  return d.diffMs > 0 ? 'regression' : 'improvement';
+}
