@@ -1,0 +1,119 @@
+// Which engine runs the built script, and how it is spawned: real k6 when asked or found (PATH / K6_BIN),
+// else the embedded engine (`s2s run`), which speaks the same flags, outputs and exit codes.
+import { accessSync, constants, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { REPO_ROOT } from './build.ts';
+
+export type EngineChoice = 'auto' | 'k6' | 'embedded';
+export type EngineName = 'k6' | 'embedded';
+
+export interface SelectedEngine {
+  name: EngineName;
+  /** Executable of k6 (null for embedded). */
+  bin: string | null;
+  /** One line for the user: which engine and why. */
+  reason: string;
+}
+
+export class EngineNotFoundError extends Error {
+  constructor() {
+    super('--engine k6: no k6 found (K6_BIN is unset and no k6 on PATH). Install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or use --engine embedded.');
+    this.name = 'EngineNotFoundError';
+  }
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The k6 executable from K6_BIN, else from PATH, else null. */
+export function findK6(env: NodeJS.ProcessEnv = process.env): string | null {
+  const fromEnv = env.K6_BIN;
+  if (fromEnv) return executable(fromEnv) ? path.resolve(fromEnv) : null;
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, 'k6');
+    if (executable(candidate)) return candidate;
+  }
+  return null;
+}
+
+export function selectEngine(choice: EngineChoice, env: NodeJS.ProcessEnv = process.env): SelectedEngine {
+  if (choice === 'embedded') return { name: 'embedded', bin: null, reason: 'embedded engine (--engine embedded)' };
+  const k6 = findK6(env);
+  if (choice === 'k6') {
+    if (!k6) throw new EngineNotFoundError();
+    return { name: 'k6', bin: k6, reason: `k6 at ${k6} (--engine k6)` };
+  }
+  if (k6) return { name: 'k6', bin: k6, reason: `k6 at ${k6} (auto: found ${env.K6_BIN ? 'K6_BIN' : 'on PATH'})` };
+  if (env.K6_BIN) return { name: 'embedded', bin: null, reason: `embedded engine (auto: K6_BIN=${env.K6_BIN} is not an executable file)` };
+  return { name: 'embedded', bin: null, reason: 'embedded engine (auto: no k6 on PATH or K6_BIN)' };
+}
+
+/** `k6 version` → "v1.3.0"; the embedded engine reports this package's version. */
+export function engineVersion(engine: SelectedEngine): string {
+  if (engine.name === 'embedded') return `s2s-embedded-${packageVersion()}`;
+  try {
+    const out = execFileSync(engine.bin as string, ['version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+    return /v\d+\.\d+\.\d+\S*/.exec(out)?.[0] ?? (out.trim().split('\n')[0] || 'unknown');
+  } catch {
+    return 'unknown';
+  }
+}
+
+function packageVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (JSON.parse(execFileSync(process.execPath, ['-p', 'JSON.stringify(require("./package.json").version)'], { cwd: REPO_ROOT, encoding: 'utf8' })) as string) || '0';
+  } catch {
+    return '0';
+  }
+}
+
+export interface EngineCommandInput {
+  script: string;
+  /** Write `--out json=<file>` (gzip when it ends in .gz). */
+  ndjsonFile: string | null;
+  quiet: boolean;
+  /** Folder of the run, for the k6 web dashboard export. */
+  dashboardFile: string | null;
+  /** Expected run length, seconds (null: unknown/short), to pick a dashboard period. */
+  expectedDurationSec: number | null;
+}
+
+export interface EngineCommand {
+  command: string;
+  args: string[];
+  /** Extra env for the engine process. */
+  env: Record<string, string>;
+}
+
+/** k6's web dashboard aggregates per period (default 10 s): a short run needs a short one to show a curve. */
+export function dashboardPeriod(expectedDurationSec: number | null): string {
+  if (expectedDurationSec === null || expectedDurationSec <= 60) return '1s';
+  return `${Math.min(10, Math.max(1, Math.round(expectedDurationSec / 60)))}s`;
+}
+
+export function engineCommand(engine: SelectedEngine, input: EngineCommandInput): EngineCommand {
+  const flags: string[] = [];
+  if (input.ndjsonFile) flags.push('--out', `json=${input.ndjsonFile}`);
+  if (input.quiet) flags.push('--quiet');
+  if (engine.name === 'embedded') {
+    return { command: process.execPath, args: [path.join(REPO_ROOT, 'bin/s2s.mjs'), 'run', ...flags, input.script], env: {} };
+  }
+  const env: Record<string, string> = {};
+  if (input.dashboardFile) {
+    env.K6_WEB_DASHBOARD = 'true';
+    env.K6_WEB_DASHBOARD_EXPORT = input.dashboardFile;
+    env.K6_WEB_DASHBOARD_PERIOD = dashboardPeriod(input.expectedDurationSec);
+    // Port 0 would be ideal, but k6 wants a port: -1 disables the listener while keeping the export.
+    env.K6_WEB_DASHBOARD_PORT = '-1';
+  }
+  return { command: engine.bin as string, args: ['run', ...flags, input.script], env };
+}

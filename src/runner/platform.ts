@@ -1,0 +1,71 @@
+// Opens the platform a run measures: local starts its processes (stopped after, always); cloud ones are
+// resolved from their deploy state. Also says how the runner gets ID tokens for the hops it makes itself.
+import type { PlatformName, ResolvedPlatform } from '../platforms/types.ts';
+import type { TokenSource } from './token-broker.ts';
+
+export interface PlatformSession {
+  resolved: ResolvedPlatform;
+  /** ID tokens for private services the runner calls itself (audience = service URL / origin). */
+  tokens: TokenSource;
+  stop(): Promise<void>;
+}
+
+/** The platform cannot be used (not deployed, gcloud missing…): the message says what to run first. Exit 2. */
+export class PlatformUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PlatformUnavailableError';
+  }
+}
+
+export interface OpenPlatformOptions {
+  pongDelayMs: number | null;
+  /** Extra env for the local ping (batch concurrency and deadline sized for the run). */
+  pingEnv: Record<string, string>;
+  log: (line: string) => void;
+}
+
+/** google-auth-library (or gcloud) tokens, from the shared runner token module. */
+async function cloudTokenSource(): Promise<TokenSource> {
+  const mod = (await import('../auth/runner-tokens.ts')) as Record<string, unknown>;
+  // The module's exact export is owned by the platform helper; accept the shapes it documents.
+  const fn = (mod.fetchRunnerIdToken ?? mod.getRunnerIdToken ?? mod.runnerIdToken) as TokenSource | undefined;
+  if (typeof fn === 'function') return fn;
+  const factory = mod.createRunnerTokens as (() => { token?: TokenSource; fetchIdToken?: TokenSource }) | undefined;
+  if (typeof factory === 'function') {
+    const tokens = factory();
+    const get = tokens.fetchIdToken ?? tokens.token;
+    if (get) return get.bind(tokens);
+  }
+  throw new Error('src/auth/runner-tokens.ts exports no token function the runner knows');
+}
+
+export async function openPlatform(name: PlatformName, opts: OpenPlatformOptions): Promise<PlatformSession> {
+  if (name === 'local') {
+    const { startLocalPlatform } = await import('../platforms/local/index.ts');
+    const local = await startLocalPlatform({
+      ...(opts.pongDelayMs !== null ? { pongDelayMs: opts.pongDelayMs } : {}),
+      pingEnv: opts.pingEnv,
+      log: opts.log,
+      // The runner owns Ctrl-C: it stops the engine first, writes the folder, then stops the platform.
+      handleSignals: false,
+    });
+    return { resolved: local.resolved, tokens: (audience) => local.fetchIdToken(audience), stop: () => local.stop() };
+  }
+  let resolved: ResolvedPlatform;
+  try {
+    const { resolvePlatform } = await import('../platforms/index.ts');
+    resolved = await resolvePlatform(name, {});
+  } catch (err) {
+    throw new PlatformUnavailableError((err as Error).message, { cause: err });
+  }
+  let source: TokenSource | null = null;
+  return {
+    resolved,
+    tokens: async (audience) => {
+      source ??= await cloudTokenSource();
+      return source(audience);
+    },
+    stop: () => resolved.stop(),
+  };
+}
