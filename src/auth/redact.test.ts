@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { redact, redactError } from './redact.ts';
+
+const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJlbWFpbCI6InBpbmcifQ.QmFkU2lnbmF0dXJlX19f-_';
+
+describe('redact', () => {
+  it.each([
+    [`Invalid token signature: ${JWT}`, 'Invalid token signature: [redacted]'],
+    [`{"authorization":"Bearer ${JWT}"}`, '{"authorization":"Bearer [redacted]"}'],
+    ['Authorization: Bearer opaque-access-token', 'Authorization: Bearer [redacted]'],
+    ['header only eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.', 'header only [redacted]'],
+    ['nothing secret here', 'nothing secret here'],
+  ])('%s', (input, expected) => {
+    expect(redact(input)).toBe(expected);
+  });
+
+  it('gives one redacted line for anything thrown', () => {
+    expect(redactError(new Error(`line one\n  Wrong number of segments in token: ${JWT}`))).toBe(
+      'line one Wrong number of segments in token: [redacted]',
+    );
+    expect(redactError(`plain ${JWT}`)).toBe('plain [redacted]');
+  });
+});
