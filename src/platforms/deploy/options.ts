@@ -1,0 +1,168 @@
+// Flags of `deploy` and `teardown`, declared once as data, parsed with node:util and validated with zod,
+// so a bad value is reported as "--flag=value: what is allowed" and never as a stack trace.
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Defaults, in one place (do not mutate). cpu/memory are the Cloud Run limits and the GKE requests = limits. */
+export const DEFAULTS = Object.freeze({
+  cpu: '1',
+  memory: '512Mi',
+  minInstances: 1,
+  pingIngress: 'all' as const,
+  mesh: 'sidecar' as const,
+  cluster: 's2s-latency',
+  namespace: 's2s',
+  repository: 's2s',
+  /** How long to wait for rollouts, the load balancer address and the mesh. */
+  waitTimeoutS: 900,
+  /** Pause between two checks of something being provisioned. */
+  waitIntervalS: 10,
+});
+
+const flagSpec = {
+  project: { type: 'string' },
+  region: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'image-tag': { type: 'string' },
+  cpu: { type: 'string' },
+  memory: { type: 'string' },
+  'ping-ingress': { type: 'string' },
+  'ping-private': { type: 'boolean' },
+  'vpc-egress': { type: 'string' },
+  mesh: { type: 'string' },
+  asmcli: { type: 'boolean' },
+  cluster: { type: 'string' },
+  'wait-timeout-s': { type: 'string' },
+  'wait-interval-s': { type: 'string' },
+  'skip-build': { type: 'boolean' },
+  'skip-preflight': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+// Real IDs have 6–30 characters; shorter ones are accepted so plans can be previewed with e.g. --project demo.
+const projectId = z.string().regex(/^([a-z][a-z0-9.-]*:)?[a-z][a-z0-9-]{2,28}[a-z0-9]$/, 'a Google Cloud project ID: lowercase letters, digits, hyphens, starting with a letter');
+const region = z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, 'a region such as us-central1 or europe-west1 (a region, not a zone)');
+
+const optionsSchema = z.object({
+  project: projectId.optional(),
+  region: region.optional(),
+  dryRun: z.boolean(),
+  imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker tag: letters, digits, _ . - (max 128)').optional(),
+  cpu: z.enum(['1', '2', '4', '8'], { message: 'one of 1, 2, 4, 8 (Cloud Run vCPU values)' }),
+  memory: z.string().regex(/^[0-9]+(Mi|Gi)$/, 'a quantity such as 512Mi or 2Gi'),
+  pingIngress: z.enum(['all', 'internal'], { message: 'all or internal' }),
+  pingPrivate: z.boolean(),
+  vpcEgress: z.string().regex(/^[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*$/, 'NETWORK/SUBNET, e.g. default/default').nullable(),
+  mesh: z.enum(['sidecar', 'ambient', 'none'], { message: 'sidecar, ambient or none' }),
+  asmcli: z.boolean(),
+  cluster: z.string().regex(/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/, 'a GKE cluster name: lowercase letters, digits, hyphens, max 40'),
+  waitTimeoutS: z.coerce.number().int().min(1).max(7200),
+  waitIntervalS: z.coerce.number().min(0).max(600),
+  skipBuild: z.boolean(),
+  skipPreflight: z.boolean(),
+  yes: z.boolean(),
+  help: z.boolean(),
+});
+
+export type DeployOptions = z.infer<typeof optionsSchema>;
+
+const FLAG_OF: Record<string, string> = {
+  imageTag: 'image-tag',
+  dryRun: 'dry-run',
+  pingIngress: 'ping-ingress',
+  pingPrivate: 'ping-private',
+  vpcEgress: 'vpc-egress',
+  waitTimeoutS: 'wait-timeout-s',
+  waitIntervalS: 'wait-interval-s',
+  skipBuild: 'skip-build',
+  skipPreflight: 'skip-preflight',
+};
+
+export function parseOptions(argv: string[]): DeployOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: flagSpec, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message} (see --help)`);
+  }
+  const raw = {
+    project: values['project'],
+    region: values['region'],
+    dryRun: values['dry-run'] === true,
+    imageTag: values['image-tag'],
+    cpu: values['cpu'] ?? DEFAULTS.cpu,
+    memory: values['memory'] ?? DEFAULTS.memory,
+    pingIngress: values['ping-ingress'] ?? DEFAULTS.pingIngress,
+    pingPrivate: values['ping-private'] === true,
+    vpcEgress: values['vpc-egress'] ?? null,
+    mesh: values['mesh'] ?? DEFAULTS.mesh,
+    asmcli: values['asmcli'] === true,
+    cluster: values['cluster'] ?? DEFAULTS.cluster,
+    waitTimeoutS: values['wait-timeout-s'] ?? DEFAULTS.waitTimeoutS,
+    waitIntervalS: values['wait-interval-s'] ?? DEFAULTS.waitIntervalS,
+    skipBuild: values['skip-build'] === true,
+    skipPreflight: values['skip-preflight'] === true,
+    yes: values['yes'] === true,
+    help: values['help'] === true,
+  };
+  const parsed = optionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '?');
+      const flag = FLAG_OF[key] ?? key;
+      return `  --${flag}=${JSON.stringify((raw as Record<string, unknown>)[key])}: expected ${issue.message}`;
+    });
+    throw new UsageError(`invalid flags:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.asmcli && parsed.data.mesh !== 'sidecar') {
+    throw new UsageError(`--asmcli installs the sidecar mesh the post used; it cannot be combined with --mesh ${parsed.data.mesh}`);
+  }
+  return parsed.data;
+}
+
+/** The default image tag: the git commit (so an unchanged tree is not rebuilt), else "latest". */
+export function defaultImageTag(cwd = process.cwd()): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return /^[0-9a-f]+$/.test(sha) ? `git-${sha}` : 'latest';
+  } catch {
+    return 'latest';
+  }
+}
+
+export const DEPLOY_USAGE = `Usage:
+  npm run deploy:cloudrun -- --project P --region R [--dry-run] [--ping-ingress all|internal] [--ping-private]
+                             [--vpc-egress NETWORK/SUBNET] [--image-tag T] [--cpu 1] [--memory 512Mi]
+  npm run deploy:gke      -- --project P --region R [--mesh sidecar|ambient|none] [--asmcli] [--cluster NAME]
+                             [--dry-run] [--image-tag T] [--cpu 1] [--memory 512Mi]
+  npm run deploy:cross    -- [--dry-run]        (after both; project/region come from the deploy state)
+
+Flags:
+  --project P           Google Cloud project ID (default: the deploy state, else \`gcloud config get-value project\`)
+  --region R            region for Cloud Run, the GKE Autopilot cluster and Artifact Registry (e.g. us-central1)
+  --dry-run             print every command and manifest; run nothing, write nothing
+  --image-tag T         image tag (default: git-<commit>); an existing tag is not rebuilt
+  --cpu N, --memory Q   Cloud Run limits = GKE requests = limits (default ${DEFAULTS.cpu}, ${DEFAULTS.memory})
+  --ping-ingress        Cloud Run ping ingress: all (default) or internal (VPC only)
+  --ping-private        no allUsers invoker on Cloud Run ping: the runner sends an ID token
+  --vpc-egress N/S      Direct VPC egress for Cloud Run ping (lets it reach GKE's internal load balancer)
+  --mesh M              sidecar (default, managed Cloud Service Mesh), ambient (Istio ztunnel), none (baseline)
+  --asmcli              install the managed mesh with asmcli like the post, instead of the fleet API
+  --cluster NAME        Autopilot cluster name (default ${DEFAULTS.cluster}); an existing one is reused
+  --wait-timeout-s S    how long to wait for rollouts, the load balancer and the mesh (default ${DEFAULTS.waitTimeoutS})
+  --skip-build          use the image tag as it is in Artifact Registry
+  --skip-preflight      do not check gcloud/kubectl/login/project first
+State: .s2s/state.json (or $S2S_STATE_DIR/state.json), read by scenario:* and teardown:*.
+`;
+
+export const TEARDOWN_USAGE = `Usage:
+  npm run teardown:cloudrun|gke|all -- [--yes] [--dry-run]
+Deletes exactly what deploy recorded in .s2s/state.json (or $S2S_STATE_DIR/state.json).
+A cluster is deleted only after you confirm (type its name) or with --yes; without a terminal, --yes is required.
+`;

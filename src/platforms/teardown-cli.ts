@@ -1,0 +1,132 @@
+// `s2s teardown cloudrun|gke|all` (npm run teardown:*): deletes exactly what deploy recorded in the state, newest
+// first, asking before a cluster goes (or --yes), and removes each entry from the state as soon as it is gone.
+import { rmSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { REPO_ROOT } from './deploy/context.ts';
+import { redact, runCommand } from './deploy/exec.ts';
+import { parseOptions, TEARDOWN_USAGE, UsageError } from './deploy/options.ts';
+import { commandLine, type CreatedResource } from './deploy/plan.ts';
+import { readState, sameResource, statePath, StateFileError, writeState, type DeployState } from './deploy/state.ts';
+
+const TARGETS = ['cloudrun', 'gke', 'all'] as const;
+type TeardownTarget = (typeof TARGETS)[number];
+
+export interface TeardownIo {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Asks a yes/no question; null when there is no terminal to ask on. */
+  ask: ((question: string) => Promise<string>) | null;
+}
+
+const defaultIo = (): TeardownIo => ({
+  env: process.env,
+  cwd: process.cwd(),
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  ask: process.stdin.isTTY
+    ? async (question) => {
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        try {
+          return await rl.question(question);
+        } finally {
+          rl.close();
+        }
+      }
+    : null,
+});
+
+const NOT_FOUND = /NOT_FOUND|not found|does not exist|was not found/i;
+
+/** What teardown of `target` deletes, newest first; shared resources go only when no platform is left. */
+export function selectForTeardown(state: DeployState, target: TeardownTarget): CreatedResource[] {
+  const keep = (r: CreatedResource) => target === 'all' || r.platform === target;
+  let chosen = state.created.filter((r) => r.platform !== 'shared' && keep(r));
+  const remaining = state.created.filter((r) => r.platform !== 'shared' && !chosen.includes(r));
+  const otherDeployed = (target === 'cloudrun' && state.gke !== null) || (target === 'gke' && state.cloudrun !== null);
+  if (target === 'all' || (remaining.length === 0 && !otherDeployed)) chosen = [...chosen, ...state.created.filter((r) => r.platform === 'shared')];
+  // A deleted cluster takes its namespaces and its fleet membership with it.
+  if (chosen.some((r) => r.kind === 'cluster')) chosen = chosen.filter((r) => r.kind !== 'namespace' && r.kind !== 'fleet-membership');
+  const order = (r: CreatedResource) => state.created.findIndex((c) => sameResource(c, r));
+  return chosen.sort((a, b) => order(b) - order(a));
+}
+
+export async function teardown(target: TeardownTarget, opts: { yes: boolean; dryRun: boolean }, io: TeardownIo = defaultIo()): Promise<number> {
+  const path = statePath(io.env, io.cwd);
+  const state = readState(path);
+  if (!state) {
+    io.out(`teardown:${target}: nothing to delete (no deploy state at ${path}).\n`);
+    return 0;
+  }
+  const doomed = selectForTeardown(state, target);
+  if (doomed.length === 0) {
+    io.out(`teardown:${target}: deploy created nothing for ${target} in project ${state.project} (state ${path}).\n`);
+  }
+  if (opts.dryRun) {
+    io.out(`# teardown:${target} of project ${state.project}, region ${state.region}: ${doomed.length} deletions; nothing has been run (--dry-run).\n`);
+    for (const r of doomed) io.out(`$ ${commandLine(r.deleteArgv)}    # ${r.kind} ${r.name}\n`);
+    return 0;
+  }
+  const clusters = doomed.filter((r) => r.confirm);
+  if (clusters.length > 0 && !opts.yes) {
+    const names = clusters.map((c) => c.name).join(', ');
+    if (!io.ask) {
+      io.err(`teardown:${target}: refusing to delete cluster ${names} without confirmation, and there is no terminal to ask on. Run again with --yes to delete it.\n`);
+      return 1;
+    }
+    for (const c of clusters) {
+      const answer = (await io.ask(`Delete GKE cluster ${c.name} in ${state.region} (project ${state.project}) and everything in it? Type the cluster name to confirm: `)).trim();
+      if (answer !== c.name) {
+        io.err(`teardown:${target}: not confirmed; nothing was deleted.\n`);
+        return 1;
+      }
+    }
+  }
+  for (const r of doomed) {
+    io.err(`deleting ${r.kind} ${r.name}: ${commandLine(r.deleteArgv)}\n`);
+    const result = await runCommand(r.deleteArgv, { env: io.env, cwd: REPO_ROOT });
+    if (result.exitCode !== 0 && !NOT_FOUND.test(result.stderr)) {
+      io.err(
+        `teardown:${target}: \`${commandLine(r.deleteArgv)}\` exited with code ${result.exitCode}\n    ${redact(result.stderr.trim()).split('\n').slice(-5).join('\n    ')}\n` +
+          `  what to do: fix the cause (permission? a dependent resource?) and run the same teardown again; the state (${path}) still lists what is left.\n`,
+      );
+      return 1;
+    }
+    state.created = state.created.filter((c) => !sameResource(c, r));
+    writeState(path, state);
+  }
+  if (target === 'cloudrun' || target === 'all') state.cloudrun = null;
+  if (target === 'gke' || target === 'all') state.gke = null;
+  state.cross = null;
+  if (state.created.length === 0 && !state.cloudrun && !state.gke) {
+    rmSync(path, { force: true });
+    io.out(`teardown:${target}: done; everything deploy created is gone, state file removed.\n`);
+  } else {
+    writeState(path, state);
+    io.out(`teardown:${target}: done; ${state.created.length} resources of other platforms remain (state ${path}).\n`);
+  }
+  return 0;
+}
+
+export async function main(argv: string[], io: TeardownIo = defaultIo()): Promise<number> {
+  const [target, ...rest] = argv;
+  if (target === '--help' || target === '-h' || rest.includes('--help')) {
+    io.out(TEARDOWN_USAGE);
+    return 0;
+  }
+  if (!TARGETS.includes(target as TeardownTarget)) {
+    io.err(`teardown: unknown target ${JSON.stringify(target ?? '')}: expected one of ${TARGETS.join(', ')}\n\n${TEARDOWN_USAGE}`);
+    return 2;
+  }
+  try {
+    const options = parseOptions(rest);
+    return await teardown(target as TeardownTarget, { yes: options.yes, dryRun: options.dryRun }, io);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof StateFileError) {
+      io.err(`teardown: ${err.message}\n`);
+      return err instanceof UsageError ? 2 : 1;
+    }
+    throw err;
+  }
+}
