@@ -1,0 +1,63 @@
+// Bundles a k6 script with esbuild into one CommonJS string that every VU context evaluates: relative imports
+// are inlined, k6 modules become lookups into the VU's own shims, anything else fails before the run.
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { ScriptError, unsupportedImportMessage } from './errors.ts';
+
+/** k6 modules this engine implements; each resolves to `globalThis.__k6modules[name]` inside a VU context. */
+export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/encoding'] as const;
+export type SupportedModule = (typeof SUPPORTED_MODULES)[number];
+
+export interface BundledScript {
+  /** CommonJS code: run it wrapped as `(function (module, exports) { … })`. */
+  code: string;
+  scriptPath: string;
+  scriptDir: string;
+}
+
+export async function bundleScript(scriptPath: string): Promise<BundledScript> {
+  const abs = path.resolve(scriptPath);
+  const problems: string[] = [];
+  const k6Plugin: esbuild.Plugin = {
+    name: 's2s-k6-modules',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const spec = args.path;
+        if ((SUPPORTED_MODULES as readonly string[]).includes(spec)) return { path: spec, namespace: 'k6' };
+        if (spec.startsWith('./') || spec.startsWith('../') || path.isAbsolute(spec)) return undefined;
+        problems.push(unsupportedImportMessage(spec, path.relative(process.cwd(), args.importer) || args.importer));
+        return { path: spec, namespace: 'unsupported' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'k6' }, (args) => ({
+        contents: `module.exports = globalThis.__k6modules[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'unsupported' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    },
+  };
+  let result: esbuild.BuildResult;
+  try {
+    result = await esbuild.build({
+      entryPoints: [abs],
+      bundle: true,
+      write: false,
+      format: 'cjs',
+      platform: 'neutral',
+      target: 'es2022',
+      mainFields: ['module', 'main'],
+      logLevel: 'silent',
+      plugins: [k6Plugin],
+      sourcemap: false,
+    });
+  } catch (err) {
+    const failure = err as esbuild.BuildFailure;
+    const msgs = (failure.errors ?? []).map((e) =>
+      e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text);
+    throw new ScriptError(`cannot load script ${scriptPath}: ${msgs.join('; ') || String(err)}`, { cause: err });
+  }
+  if (problems.length > 0) throw new ScriptError(problems.join('\n'));
+  const out = result.outputFiles?.[0];
+  if (!out) throw new ScriptError(`cannot load script ${scriptPath}: esbuild produced no output`);
+  return { code: out.text, scriptPath: abs, scriptDir: path.dirname(abs) };
+}

@@ -1,0 +1,430 @@
+// A loaded k6 script: bundles it, evaluates its init context once on the main thread (options, exports, metric
+// definitions, setup/teardown/handleSummary), and creates VUs in worker threads that feed the shared registry.
+import fs from 'node:fs';
+import os from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { bundleScript, type BundledScript } from './loader.ts';
+import { ScriptError, TestAbortError, redactTokens } from './errors.ts';
+import { GroupTree, type GroupNode } from './group-tree.ts';
+import { EMPTY_INSTANCE, type InstanceInfo, type MetricContains, type MetricKind, type TagSet, type VuHost } from './host.ts';
+import { IoThread, startWorker } from './threads.ts';
+import type { FromThread, ThreadBatch, ThreadInit, ToThread } from './thread-protocol.ts';
+import { describeError, VuRuntime, type IterationOutcome } from './vu.ts';
+import type { IterationInput } from './vu-state.ts';
+
+/** The part of B2's MetricRegistry the runtime uses (structurally compatible with it). */
+export interface RegistryLike {
+  define(name: string, type: MetricKind, contains?: MetricContains): object;
+  get(name: string): object | undefined;
+  add(metric: object | string, value: number, tags: Readonly<Record<string, string>>, timeMs?: number): void;
+}
+
+export interface LoadOptions {
+  env: Record<string, string>;
+  registry: RegistryLike;
+  /** called by k6/execution test.abort(reason) */
+  onAbort: (reason: string) => void;
+  /** console output sink; default: k6-like `time=… level=… msg=… source=console` lines on stderr */
+  log?: (level: string, msg: string) => void;
+  /** Additive: exec.instance values (vusActive, iterationsCompleted …); zeros when absent. */
+  instance?: () => InstanceInfo;
+  /** Additive: resolved options for exec.test.options and HTTP defaults (userAgent, insecureSkipTLSVerify,
+   *  maxRedirects, discardResponseBodies); the script's own options when absent. Read when VUs are created. */
+  testOptions?: () => Record<string, unknown>;
+  /** Additive: VUs per worker thread. Default: 1 when the script can block (sleep, http.get …), else 32. */
+  vusPerThread?: number;
+  /** Additive: upper bound on VU threads (default 64); beyond it VUs share threads. */
+  maxThreads?: number;
+}
+
+export interface IterationContext {
+  scenario: { name: string; executor: string; startTimeMs: number; iterationInInstance: number; iterationInTest: number; progress: number };
+  iterationInScenario: number;
+  tags: Record<string, string>;
+  env: Record<string, string>;
+  exec: string;
+  signal: AbortSignal;
+}
+
+export interface VU {
+  idInInstance: number;
+  idInTest: number;
+  runIteration(ctx: IterationContext): Promise<{ ok: boolean; error?: string; interrupted: boolean }>;
+}
+
+export interface Program {
+  options: Record<string, unknown>;
+  exports: { default: boolean; setup: boolean; teardown: boolean; handleSummary: boolean; functions: string[] };
+  createVU(idInInstance: number, idInTest: number): Promise<VU>;
+  runSetup(): Promise<unknown>;
+  runTeardown(data: unknown): Promise<void>;
+  runHandleSummary(data: object): Promise<Record<string, string> | null>;
+  rootGroup(): GroupNode;
+  close(): Promise<void>;
+}
+
+const BUILTIN: Record<string, [MetricKind, MetricContains]> = {
+  http_reqs: ['counter', 'default'],
+  http_req_duration: ['trend', 'time'],
+  http_req_blocked: ['trend', 'time'],
+  http_req_connecting: ['trend', 'time'],
+  http_req_tls_handshaking: ['trend', 'time'],
+  http_req_sending: ['trend', 'time'],
+  http_req_waiting: ['trend', 'time'],
+  http_req_receiving: ['trend', 'time'],
+  http_req_failed: ['rate', 'default'],
+  checks: ['rate', 'default'],
+  group_duration: ['trend', 'time'],
+  data_sent: ['counter', 'data'],
+  data_received: ['counter', 'data'],
+};
+
+/** Whether the script can block a thread (sleep, synchronous http): then each VU wants its own thread. */
+export function mayBlock(code: string): boolean {
+  return /\bsleep\s*\(|\.(get|post|put|patch|del|head|request|batch|options)\s*\(|\b(get|post|put|patch|del|head|request|batch)\s*\(/.test(code);
+}
+
+function defaultLog(level: string, msg: string): void {
+  process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(msg)} source=console\n`);
+}
+
+/** Hands samples to the registry, defining k6's built-in metrics on first use. */
+class RegistrySink {
+  private readonly metrics = new Map<string, object>();
+  constructor(private readonly registry: RegistryLike, private readonly onError: (msg: string) => void) {}
+
+  define(name: string, type: MetricKind, contains: MetricContains): void {
+    this.metrics.set(name, this.registry.define(name, type, contains));
+  }
+
+  add(name: string, value: number, tags: TagSet, timeMs: number): void {
+    let m = this.metrics.get(name);
+    if (!m) {
+      m = this.registry.get(name);
+      if (!m) {
+        const b = BUILTIN[name];
+        if (!b) {
+          this.onError(`sample for undefined metric "${name}" dropped`);
+          return;
+        }
+        m = this.registry.define(name, b[0], b[1]);
+      }
+      this.metrics.set(name, m);
+    }
+    this.registry.add(m, value, tags, timeMs);
+  }
+}
+
+interface Pending { resolve: (o: IterationOutcome) => void }
+
+/** A VU thread as the main thread sees it. */
+class VuThread {
+  vuCount = 0;
+  private readonly names: string[] = [];
+  private readonly pending = new Map<string, Pending>();
+  private readonly creating = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private seq = 0;
+  private setupSent: string | undefined = undefined;
+  private dead: string | undefined;
+
+  constructor(readonly index: number, private readonly worker: Worker, private readonly program: ScriptProgram) {
+    worker.on('message', (m: FromThread) => this.onMessage(m));
+    worker.on('error', (err) => this.die(`VU thread ${index} crashed: ${err.message}`));
+    worker.on('exit', (code) => this.die(`VU thread ${index} exited (code ${code})`));
+  }
+
+  private die(why: string): void {
+    if (this.dead) return;
+    this.dead = why;
+    for (const p of this.pending.values()) p.resolve({ ok: false, interrupted: true, error: why });
+    this.pending.clear();
+    for (const c of this.creating.values()) c.reject(new ScriptError(why));
+    this.creating.clear();
+  }
+
+  private onMessage(m: FromThread): void {
+    switch (m.t) {
+      case 'batch':
+        this.apply(m.batch);
+        break;
+      case 'done': {
+        if (m.batch) this.apply(m.batch);
+        const key = `${m.id}:${m.seq}`;
+        this.pending.get(key)?.resolve(m.outcome);
+        this.pending.delete(key);
+        break;
+      }
+      case 'created':
+        if (m.batch) this.apply(m.batch);
+        this.creating.get(m.id)?.resolve();
+        this.creating.delete(m.id);
+        break;
+      case 'createError':
+        this.creating.get(m.id)?.reject(new ScriptError(m.error));
+        this.creating.delete(m.id);
+        break;
+      case 'log':
+        this.program.log(m.level, m.msg);
+        break;
+      case 'abort':
+        this.program.opts.onAbort(m.reason);
+        break;
+    }
+  }
+
+  private apply(b: ThreadBatch): void {
+    for (const [name, type, contains] of b.defs) this.program.defineMetric(name, type, contains);
+    this.names.push(...b.names);
+    const s = b.samples;
+    const sink = this.program.sink;
+    for (let i = 0; i < s.length; i += 4) {
+      sink.add(this.names[s[i]!]!, s[i + 2]!, b.tags[s[i + 1]!]!, s[i + 3]!);
+    }
+    for (const op of b.tree) {
+      if (op.kind === 'group') this.program.tree.group(op.groupPath);
+      else this.program.tree.addCheck(op.groupPath, op.name, op.passes, op.fails);
+    }
+  }
+
+  private send(m: ToThread): void {
+    this.worker.postMessage(m);
+  }
+
+  create(id: number, idInInstance: number, idInTest: number): Promise<void> {
+    if (this.dead) return Promise.reject(new ScriptError(this.dead));
+    return new Promise((resolve, reject) => {
+      this.creating.set(id, { resolve, reject });
+      this.send({ t: 'create', id, idInInstance, idInTest });
+    });
+  }
+
+  run(id: number, ctx: IterationContext, instance: InstanceInfo, setupJson: string | undefined): Promise<IterationOutcome> {
+    if (this.dead) return Promise.resolve({ ok: false, interrupted: true, error: this.dead });
+    if (setupJson !== this.setupSent) {
+      this.setupSent = setupJson;
+      this.send({ t: 'setup', json: setupJson });
+    }
+    const seq = ++this.seq;
+    const input: IterationInput = {
+      scenario: { ...ctx.scenario }, iterationInScenario: ctx.iterationInScenario, tags: ctx.tags, env: ctx.env, exec: ctx.exec,
+    };
+    return new Promise<IterationOutcome>((resolve) => {
+      const onAbort = (): void => this.send({ t: 'stop', id });
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(`${id}:${seq}`, {
+        resolve: (o) => {
+          ctx.signal.removeEventListener('abort', onAbort);
+          resolve(o);
+        },
+      });
+      this.send({ t: 'run', id, seq, input, instance });
+      if (ctx.signal.aborted) onAbort();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.dead) return;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.send({ t: 'close' });
+    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+class ScriptProgram implements Program {
+  readonly options: Record<string, unknown>;
+  readonly exports: Program['exports'];
+  readonly tree = new GroupTree();
+  readonly sink: RegistrySink;
+  private readonly main: VuRuntime;
+  private readonly threads: VuThread[] = [];
+  private readonly threadStarts: Array<Promise<VuThread>> = [];
+  private nextVuId = 1;
+  private setupJson: string | undefined;
+  private readonly vusPerThread: number;
+  private readonly maxThreads: number;
+  private closed = false;
+
+  constructor(private readonly bundle: BundledScript, readonly opts: LoadOptions, private readonly io: IoThread) {
+    this.sink = new RegistrySink(opts.registry, (msg) => this.log('warning', msg));
+    const bridge = io.connect();
+    const mainHost: VuHost = {
+      defineMetric: (name, type, contains) => this.defineMetric(name, type, contains, true),
+      emit: (metric, value, tags, timeMs) => this.sink.add(metric, value, tags, timeMs),
+      recordCheck: (groupPath, name, pass) => this.tree.addCheck(groupPath, name, pass ? 1 : 0, pass ? 0 : 1),
+      recordGroup: (groupPath) => void this.tree.group(groupPath),
+      log: (level, msg) => this.log(level, msg),
+      abort: (reason) => opts.onAbort(reason),
+      syncRequest: (vuKey, specs) => bridge.request(vuKey, specs),
+      instance: () => opts.instance?.() ?? EMPTY_INSTANCE,
+      testOptions: () => this.testOptions(),
+    };
+    this.main = new VuRuntime({ ...bundle, env: opts.env, idInInstance: 0, idInTest: 0, vuKey: 'main' }, mainHost);
+    const ex = this.main.exports;
+    let options: Record<string, unknown> = {};
+    if (ex['options'] !== undefined) {
+      try {
+        options = JSON.parse(JSON.stringify(ex['options'])) as Record<string, unknown>;
+      } catch (err) {
+        throw new ScriptError(`the exported options of ${bundle.scriptPath} are not plain data: ${(err as Error).message}`);
+      }
+      if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+        throw new ScriptError(`the exported options of ${bundle.scriptPath} must be an object`);
+      }
+    }
+    this.options = options;
+    const fns = Object.keys(ex).filter((k) => typeof ex[k] === 'function');
+    this.exports = {
+      default: fns.includes('default'),
+      setup: fns.includes('setup'),
+      teardown: fns.includes('teardown'),
+      handleSummary: fns.includes('handleSummary'),
+      functions: fns,
+    };
+    this.vusPerThread = Math.max(1, opts.vusPerThread ?? (mayBlock(bundle.code) ? 1 : 32));
+    this.maxThreads = Math.max(1, opts.maxThreads ?? 64);
+  }
+
+  testOptions(): Record<string, unknown> {
+    return this.opts.testOptions?.() ?? this.options;
+  }
+
+  log(level: string, msg: string): void {
+    (this.opts.log ?? defaultLog)(level, redactTokens(msg));
+  }
+
+  defineMetric(name: string, type: MetricKind, contains: MetricContains, rethrow = false): void {
+    try {
+      this.sink.define(name, type, contains);
+    } catch (err) {
+      if (rethrow) throw err;
+      this.log('error', `cannot define metric "${name}": ${(err as Error).message}`);
+    }
+  }
+
+  private async thread(): Promise<VuThread> {
+    const ready = this.threads.filter((t) => t.vuCount < this.vusPerThread);
+    const pick = ready.sort((a, b) => a.vuCount - b.vuCount)[0];
+    if (pick) return pick;
+    if (this.threadStarts.length < this.maxThreads) {
+      const index = this.threadStarts.length;
+      const start = (async () => {
+        const { port, flag } = this.io.channel();
+        const init: ThreadInit = {
+          threadIndex: index,
+          vu: { code: this.bundle.code, scriptPath: this.bundle.scriptPath, scriptDir: this.bundle.scriptDir, env: this.opts.env },
+          testOptions: JSON.parse(JSON.stringify(this.testOptions())) as Record<string, unknown>,
+          bridgePort: port,
+          bridgeFlag: flag,
+        };
+        const worker = await startWorker('vu-worker.ts', init, [port]);
+        const t = new VuThread(index, worker, this);
+        this.threads.push(t);
+        return t;
+      })();
+      this.threadStarts.push(start);
+      const t = await start;
+      return t;
+    }
+    return this.threads.slice().sort((a, b) => a.vuCount - b.vuCount)[0]!;
+  }
+
+  async createVU(idInInstance: number, idInTest: number): Promise<VU> {
+    if (this.closed) throw new Error('createVU: the program is closed');
+    const t = await this.thread();
+    t.vuCount++;
+    const id = this.nextVuId++;
+    try {
+      await t.create(id, idInInstance, idInTest);
+    } catch (err) {
+      t.vuCount--;
+      throw err;
+    }
+    return {
+      idInInstance,
+      idInTest,
+      runIteration: (ctx) => t.run(id, ctx, this.opts.instance?.() ?? EMPTY_INSTANCE, this.setupJson),
+    };
+  }
+
+  async runSetup(): Promise<unknown> {
+    if (!this.exports.setup) return undefined;
+    let data: unknown;
+    try {
+      data = await this.main.callLifecycle('setup', undefined);
+    } catch (err) {
+      if (err instanceof TestAbortError) throw err;
+      throw new ScriptError(`setup() of ${this.bundle.scriptPath} threw: ${describeError(err, this.bundle.scriptPath)}`, { cause: err });
+    }
+    try {
+      this.setupJson = data === undefined ? undefined : JSON.stringify(data);
+    } catch (err) {
+      throw new ScriptError(`setup() of ${this.bundle.scriptPath} returned data that is not JSON-serializable: ${(err as Error).message}`);
+    }
+    this.main.setSetupData(this.setupJson);
+    return this.setupJson === undefined ? undefined : JSON.parse(this.setupJson);
+  }
+
+  async runTeardown(data: unknown): Promise<void> {
+    if (!this.exports.teardown) return;
+    const json = data === undefined ? undefined : JSON.stringify(data);
+    try {
+      await this.main.callLifecycle('teardown', json === undefined ? undefined : this.main.state.jsonParse(json));
+    } catch (err) {
+      if (err instanceof TestAbortError) throw err;
+      throw new ScriptError(`teardown() of ${this.bundle.scriptPath} threw: ${describeError(err, this.bundle.scriptPath)}`, { cause: err });
+    }
+  }
+
+  async runHandleSummary(data: object): Promise<Record<string, string> | null> {
+    if (!this.exports.handleSummary) return null;
+    let out: unknown;
+    try {
+      out = await this.main.callLifecycle('handleSummary', this.main.state.jsonParse(JSON.stringify(data)));
+    } catch (err) {
+      throw new ScriptError(`handleSummary() of ${this.bundle.scriptPath} threw: ${describeError(err, this.bundle.scriptPath)}`, { cause: err });
+    }
+    if (out === undefined || out === null) return {};
+    if (typeof out !== 'object') throw new ScriptError(`handleSummary() of ${this.bundle.scriptPath} must return an object of path → content, got ${typeof out}`);
+    const result: Record<string, string> = {};
+    for (const [k, v] of Object.entries(out as Record<string, unknown>)) {
+      if (typeof v === 'string') result[k] = v;
+      else if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') result[k] = Buffer.from(v as ArrayBuffer).toString('utf8');
+      else if (ArrayBuffer.isView(v)) result[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+      else result[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+    }
+    return result;
+  }
+
+  rootGroup(): GroupNode {
+    return this.tree.snapshot();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled(this.threadStarts);
+    await Promise.all(this.threads.map((t) => t.close()));
+    this.main.close();
+    await this.io.close();
+  }
+}
+
+export async function loadProgram(scriptPath: string, opts: LoadOptions): Promise<Program> {
+  if (!fs.existsSync(scriptPath) || !fs.statSync(scriptPath).isFile()) {
+    throw new ScriptError(`script ${scriptPath} not found (cwd ${process.cwd()}): pass the path of a k6 .js script`);
+  }
+  const bundle = await bundleScript(scriptPath);
+  const io = await IoThread.start();
+  try {
+    return new ScriptProgram(bundle, opts, io);
+  } catch (err) {
+    await io.close();
+    if (err instanceof ScriptError) throw err;
+    throw new ScriptError(`cannot load ${scriptPath}: ${describeError(err, bundle.scriptPath)}`, { cause: err });
+  }
+}
+
+/** How many CPUs the runtime sees (for B3's sizing decisions and the README's numbers). */
+export const CPU_COUNT = os.cpus().length;

@@ -1,0 +1,42 @@
+// Messages between the main thread (program.ts) and VU threads (vu-worker.ts).
+import type { MessagePort } from 'node:worker_threads';
+import type { InstanceInfo, MetricContains, MetricKind, TagSet } from './host.ts';
+import type { IterationOutcome } from './vu.ts';
+import type { IterationInput } from './vu-state.ts';
+
+export interface ThreadInit {
+  threadIndex: number;
+  vu: { code: string; scriptPath: string; scriptDir: string; env: Record<string, string> };
+  testOptions: Record<string, unknown>;
+  bridgePort: MessagePort;
+  bridgeFlag: SharedArrayBuffer;
+}
+
+export type TreeOp =
+  | { kind: 'group'; groupPath: string }
+  | { kind: 'check'; groupPath: string; name: string; passes: number; fails: number };
+
+export interface ThreadBatch {
+  /** Metric names first used since the previous batch; ids continue the thread's numbering. */
+  names: string[];
+  tags: TagSet[];
+  /** Flat [nameId, tagIndex, value, timeMs] × n. */
+  samples: Float64Array;
+  defs: Array<[string, MetricKind, MetricContains]>;
+  tree: TreeOp[];
+}
+
+export type ToThread =
+  | { t: 'create'; id: number; idInInstance: number; idInTest: number }
+  | { t: 'run'; id: number; seq: number; input: IterationInput; instance: InstanceInfo }
+  | { t: 'stop'; id: number }
+  | { t: 'setup'; json: string | undefined }
+  | { t: 'close' };
+
+export type FromThread =
+  | { t: 'created'; id: number; batch?: ThreadBatch | undefined }
+  | { t: 'createError'; id: number; error: string }
+  | { t: 'done'; id: number; seq: number; outcome: IterationOutcome; batch?: ThreadBatch | undefined }
+  | { t: 'batch'; batch: ThreadBatch }
+  | { t: 'log'; level: string; msg: string }
+  | { t: 'abort'; reason: string };

@@ -1,0 +1,225 @@
+// One VU: the script evaluated in its own vm context (per-VU module state and globals, like k6 where every VU
+// has its own JS runtime), and the iteration loop body the scheduler calls.
+import fs from 'node:fs';
+import path from 'node:path';
+import vm from 'node:vm';
+import { performance } from 'node:perf_hooks';
+import { inspect } from 'node:util';
+import { IterationFailError, ScriptError, TestAbortError, UnsupportedApiError, redactTokens } from './errors.ts';
+import type { VuHost } from './host.ts';
+import { createK6Module } from './k6-core.ts';
+import { createEncodingModule } from './k6-encoding.ts';
+import { createExecutionModule } from './k6-execution.ts';
+import { DEFAULT_EXPECTED, createHttpModule } from './k6-http.ts';
+import { createMetricsModule } from './k6-metrics.ts';
+import { VuState, type IterationInput } from './vu-state.ts';
+
+export interface IterationOutcome { ok: boolean; error?: string; interrupted: boolean }
+
+export interface VuSpec {
+  code: string;
+  scriptPath: string;
+  scriptDir: string;
+  env: Record<string, string>;
+  idInInstance: number;
+  idInTest: number;
+  vuKey: string;
+}
+
+const scripts = new Map<string, vm.Script>();
+/** Compiled once per thread and run in every VU context of that thread. */
+function compiled(code: string, filename: string): vm.Script {
+  let s = scripts.get(code);
+  if (!s) {
+    try {
+      s = new vm.Script(`(function (module, exports) {${code}\n})`, { filename });
+    } catch (err) {
+      throw new ScriptError(`script ${filename} has a syntax error: ${(err as Error).message}`, { cause: err });
+    }
+    scripts.set(code, s);
+  }
+  return s;
+}
+
+/** Formats console arguments like k6 does: strings as they are, objects as JSON. */
+function formatArgs(args: unknown[]): string {
+  return args.map((a) => {
+    if (typeof a === 'string') return a;
+    if (a instanceof Error || (typeof a === 'object' && a !== null && 'stack' in a && 'message' in a)) return String((a as Error).message);
+    if (typeof a === 'object' && a !== null) {
+      try {
+        return JSON.stringify(a);
+      } catch {
+        return inspect(a);
+      }
+    }
+    return String(a);
+  }).join(' ');
+}
+
+/** "Error: boom at script.js:12:5" — the message plus where in the script it was thrown. */
+export function describeError(err: unknown, scriptPath: string): string {
+  if (err instanceof UnsupportedApiError) return err.message;
+  if (typeof err === 'object' && err !== null && 'message' in err) {
+    const e = err as Error;
+    const where = (e.stack ?? '').split('\n').find((l) => l.includes(scriptPath));
+    const loc = where ? ` ${where.trim().replace(/^at /, 'at ')}` : '';
+    return redactTokens(`${e.name ?? 'Error'}: ${e.message}${loc}`);
+  }
+  return redactTokens(`Uncaught ${String(err)}`);
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+export class VuRuntime {
+  readonly state: VuState;
+  readonly exports: Record<string, unknown>;
+  private readonly context: vm.Context;
+  private setupDataJson: string | undefined;
+  private setupData: unknown;
+  private envSource: Record<string, string> | undefined;
+
+  /** Evaluates the init context; throws ScriptError when it fails. */
+  constructor(readonly spec: VuSpec, host: VuHost) {
+    const state = new VuState(host, spec.idInInstance, spec.idInTest, spec.vuKey, spec.scriptDir, spec.env, DEFAULT_EXPECTED);
+    this.state = state;
+    const fileCache = new Map<string, Buffer>();
+    const open = (file: string, mode?: string): string | ArrayBuffer => {
+      if (!state.inInit) throw new Error(`open("${file}") can only be called in the init context (outside of exported functions), like in k6`);
+      const abs = path.resolve(spec.scriptDir, String(file));
+      let buf = fileCache.get(abs);
+      if (!buf) {
+        try {
+          buf = fs.readFileSync(abs);
+        } catch (err) {
+          throw new Error(`open("${file}"): cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+        fileCache.set(abs, buf);
+      }
+      if (mode === 'b') return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+      return buf.toString('utf8');
+    };
+    const log = (level: string) => (...args: unknown[]) => host.log(level, redactTokens(formatArgs(args)));
+    const modules = {
+      k6: createK6Module(state),
+      'k6/http': createHttpModule(state),
+      'k6/metrics': createMetricsModule(state),
+      'k6/execution': createExecutionModule(state),
+      'k6/encoding': createEncodingModule(),
+    };
+    const sandbox: Record<string, unknown> = {
+      __k6modules: modules,
+      __ENV: { ...spec.env },
+      __VU: spec.idInTest,
+      open,
+      console: { log: log('info'), info: log('info'), warn: log('warning'), error: log('error'), debug: log('debug') },
+      setTimeout, clearTimeout, setInterval, clearInterval,
+      TextEncoder, TextDecoder, URL, URLSearchParams,
+      require: (name: string) => {
+        throw new UnsupportedApiError(`require("${name}")`);
+      },
+    };
+    Object.defineProperty(sandbox, '__ITER', { get: () => state.iter, enumerable: true });
+    this.context = vm.createContext(sandbox, { name: `VU ${spec.idInTest}` });
+    state.jsonParse = vm.runInContext('JSON.parse', this.context) as (t: string) => unknown;
+    const module = { exports: {} as Record<string, unknown> };
+    try {
+      const fn = compiled(spec.code, spec.scriptPath).runInContext(this.context) as (m: unknown, e: unknown) => void;
+      fn(module, module.exports);
+    } catch (err) {
+      if (err instanceof ScriptError) throw err;
+      throw new ScriptError(`the init context of ${spec.scriptPath} threw: ${describeError(err, spec.scriptPath)}`, { cause: err });
+    }
+    this.exports = module.exports;
+    state.inInit = false;
+  }
+
+  /** Setup data for the exported functions, as JSON (each VU gets its own copy, like k6). */
+  setSetupData(json: string | undefined): void {
+    if (json === this.setupDataJson) return;
+    this.setupDataJson = json;
+    this.setupData = json === undefined ? undefined : this.state.jsonParse(json);
+  }
+
+  async runIteration(input: IterationInput, signal: AbortSignal | undefined): Promise<IterationOutcome> {
+    const st = this.state;
+    st.current = input;
+    st.phaseTags = null;
+    st.invalidateTags();
+    st.signal = signal;
+    st.iterationInInstance++;
+    const n = st.iterPerScenario.get(input.scenario.name) ?? 0;
+    st.iterPerScenario.set(input.scenario.name, n + 1);
+    st.iter = n;
+    st.dataSent = 0;
+    st.dataReceived = 0;
+    st.groupStack.length = 0;
+    if (input.env !== this.envSource) {
+      this.envSource = input.env;
+      (this.context as Record<string, unknown>)['__ENV'] = { ...this.spec.env, ...input.env };
+    }
+    const fn = this.exports[input.exec];
+    let outcome: IterationOutcome;
+    if (typeof fn !== 'function') {
+      outcome = { ok: false, interrupted: false, error: `function "${input.exec}" is not exported by ${this.spec.scriptPath}` };
+    } else {
+      outcome = await this.invoke(fn as (data: unknown) => unknown, this.setupData, signal);
+    }
+    const tags = { ...st.baseTags(), group: '' };
+    const t = performance.timeOrigin + performance.now();
+    st.host.emit('data_sent', st.dataSent, tags, t);
+    st.host.emit('data_received', st.dataReceived, tags, t);
+    st.groupStack.length = 0;
+    return outcome;
+  }
+
+  private async invoke(fn: (...a: unknown[]) => unknown, arg: unknown, signal: AbortSignal | undefined): Promise<IterationOutcome> {
+    try {
+      const r = fn(arg);
+      if (isThenable(r)) await r;
+      return { ok: true, interrupted: signal?.aborted ?? false };
+    } catch (err) {
+      if (err instanceof TestAbortError) return { ok: false, interrupted: true, error: `test aborted: ${err.message}` };
+      if (signal?.aborted) return { ok: false, interrupted: true, error: 'iteration interrupted: the test is stopping' };
+      if (err instanceof IterationFailError) return { ok: false, interrupted: false, error: redactTokens(err.message) };
+      return { ok: false, interrupted: false, error: describeError(err, this.spec.scriptPath) };
+    }
+  }
+
+  /**
+   * Runs setup/teardown/handleSummary: setup and teardown run in k6's implicit groups "::setup"/"::teardown".
+   * Returns the function's (awaited) result; rethrows its exception.
+   */
+  async callLifecycle(name: 'setup' | 'teardown' | 'handleSummary', arg: unknown): Promise<unknown> {
+    const fn = this.exports[name];
+    if (typeof fn !== 'function') return undefined;
+    const st = this.state;
+    st.current = null;
+    st.phaseTags = {};
+    st.invalidateTags();
+    st.groupStack.length = 0;
+    st.dataSent = 0;
+    st.dataReceived = 0;
+    // k6's implicit group: samples carry group "::setup", but the group joins the tree only if used by checks.
+    if (name !== 'handleSummary') st.groupStack.push(name);
+    try {
+      let r = (fn as (a: unknown) => unknown)(arg);
+      if (isThenable(r)) r = await r;
+      return r;
+    } finally {
+      if (name !== 'handleSummary') {
+        const t = performance.timeOrigin + performance.now();
+        const tags = { group: st.groupPath() };
+        st.host.emit('data_sent', st.dataSent, tags, t);
+        st.host.emit('data_received', st.dataReceived, tags, t);
+      }
+      st.groupStack.length = 0;
+    }
+  }
+
+  close(): void {
+    this.state.close();
+  }
+}
