@@ -1,0 +1,121 @@
+// `s2s run <script.js> [flags]`: k6's flag names for the subset the embedded engine supports.
+import { parseArgs } from 'node:util';
+import { EXIT, runScript, type RunFlags } from './run.ts';
+import { parseStagesFlag, OptionsError } from './options.ts';
+
+export const HELP = `Usage: s2s run <script.js> [flags]
+
+Runs a k6 script with the embedded engine (Node.js only). Flags have k6's names and meanings.
+
+Flags:
+  -e, --env KEY=VALUE            add an environment variable for __ENV (repeatable)
+  -u, --vus N                    number of VUs (shortcut; replaces the script's scenarios with duration/iterations/stage)
+  -d, --duration D               test duration, e.g. 30s, 1m30s (constant-vus)
+  -i, --iterations N             total iterations shared among the VUs (shared-iterations)
+  -s, --stage D:T                ramping stage, e.g. --stage 10s:5 --stage 20s:0 (ramping-vus; repeatable)
+  -o, --out json=FILE[.gz]       stream metrics as k6 JSON lines (repeatable; only json is supported)
+      --summary-export FILE      write the legacy summary JSON
+      --summary-trend-stats LIST trend stats in the summary, e.g. avg,min,med,max,p(90),p(95),p(99.9)
+      --no-summary               no end-of-test summary (text or handleSummary)
+      --no-thresholds            do not evaluate thresholds
+  -q, --quiet                    no banner and no progress lines
+  -h, --help                     this help
+
+Environment: K6_VUS, K6_DURATION, K6_ITERATIONS, K6_STAGES, K6_OUT, K6_SUMMARY_TREND_STATS,
+K6_SUMMARY_TIME_UNIT, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT, K6_NO_THRESHOLDS, K6_NO_SUMMARY.
+Precedence: script options < K6_* environment < flags.
+
+Script API: k6 (check, group, sleep, fail), k6/http, k6/metrics, k6/execution, k6/encoding, __ENV, __VU,
+__ITER, open(), console; executors shared-iterations, per-vu-iterations, constant-vus, ramping-vus,
+constant-arrival-rate, ramping-arrival-rate; thresholds (incl. abortOnFail, delayAbortEval); setup/teardown;
+handleSummary.
+
+Exit codes: 0 ok, 99 thresholds crossed, 104 invalid options, 105 interrupted (Ctrl-C), 107 script error,
+108 aborted (test.abort or abortOnFail).
+
+Anything else (other outputs, the web dashboard, browser, gRPC, WebSockets, extensions, cloud):
+use real k6 (https://grafana.com/docs/k6/latest/) — the same scripts run unchanged there.
+`;
+
+const OPTIONS = {
+  env: { type: 'string', short: 'e', multiple: true },
+  vus: { type: 'string', short: 'u' },
+  duration: { type: 'string', short: 'd' },
+  iterations: { type: 'string', short: 'i' },
+  stage: { type: 'string', short: 's', multiple: true },
+  out: { type: 'string', short: 'o', multiple: true },
+  'summary-export': { type: 'string' },
+  'summary-trend-stats': { type: 'string' },
+  'no-summary': { type: 'boolean' },
+  'no-thresholds': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function intFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new OptionsError(`invalid --${name} ${JSON.stringify(value)}: expected a non-negative integer`);
+  return Number(value);
+}
+
+/** Parses argv into the script path and RunFlags; throws OptionsError naming a bad or unknown flag. */
+export function parseRunArgs(argv: string[]): { help: true } | { help: false; script: string; flags: RunFlags } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    const msg = (err as Error).message.replace(/\. To specify a positional.*$/s, '');
+    throw new OptionsError(`${msg}. Run \`s2s run --help\` for the supported flags; use real k6 for the others`);
+  }
+  const v = parsed.values;
+  if (v.help) return { help: true };
+  if (parsed.positionals.length !== 1) {
+    throw new OptionsError(parsed.positionals.length === 0 ? 'missing the script: s2s run <script.js> [flags]' : `expected one script, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  }
+  const env: Record<string, string> = {};
+  for (const pair of v.env ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new OptionsError(`invalid --env ${JSON.stringify(pair)}: expected KEY=VALUE`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const flags: RunFlags = {
+    env,
+    out: v.out ?? [],
+    noSummary: v['no-summary'] ?? false,
+    noThresholds: v['no-thresholds'] ?? false,
+    quiet: v.quiet ?? false,
+  };
+  const vus = intFlag('vus', v.vus);
+  const iterations = intFlag('iterations', v.iterations);
+  if (vus !== undefined) flags.vus = vus;
+  if (iterations !== undefined) flags.iterations = iterations;
+  if (v.duration !== undefined) flags.duration = v.duration;
+  if (v.stage !== undefined) flags.stages = parseStagesFlag(v.stage);
+  if (v['summary-export'] !== undefined) flags.summaryExport = v['summary-export'];
+  if (v['summary-trend-stats'] !== undefined) flags.summaryTrendStats = v['summary-trend-stats'];
+  return { help: false, script: parsed.positionals[0] ?? '', flags };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseRunArgs(argv);
+  } catch (err) {
+    process.stderr.write(`s2s run: ${(err as Error).message}\n`);
+    return EXIT.invalidConfig;
+  }
+  if (args.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const code = await runScript(args.script, args.flags, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: process.stdout.isTTY === true,
+    isStderrTTY: process.stderr.isTTY === true,
+    handleSignals: true,
+  });
+  // A handle left open by a script (timer, socket) must not keep the process alive after the summary.
+  setTimeout(() => process.exit(code), 3000).unref();
+  return code;
+}
