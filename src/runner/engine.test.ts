@@ -1,0 +1,77 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardPeriod, engineCommand, engineVersion, EngineNotFoundError, findK6, selectEngine } from './engine.ts';
+
+let dir: string;
+let binDir: string;
+let k6: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 's2s-engine-'));
+  binDir = path.join(dir, 'bin');
+  await import('node:fs/promises').then((fs) => fs.mkdir(binDir));
+  k6 = path.join(binDir, 'k6');
+  // A stand-in k6: answers `k6 version` like the real one.
+  await writeFile(k6, '#!/bin/sh\necho "k6 v1.3.0 (go1.24.6, linux/amd64)"\n');
+  await chmod(k6, 0o755);
+  await writeFile(path.join(dir, 'not-executable'), 'x');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('selectEngine', () => {
+  it('auto picks k6 from PATH and says so', () => {
+    const e = selectEngine('auto', { PATH: `/nonexistent${path.delimiter}${binDir}` });
+    expect(e).toEqual({ name: 'k6', bin: k6, reason: `k6 at ${k6} (auto: found on PATH)` });
+  });
+
+  it('auto prefers K6_BIN', () => {
+    expect(selectEngine('auto', { PATH: '', K6_BIN: k6 }).reason).toContain('found K6_BIN');
+  });
+
+  it('auto falls back to embedded without k6, and says why', () => {
+    expect(selectEngine('auto', { PATH: '/nonexistent' })).toEqual({ name: 'embedded', bin: null, reason: 'embedded engine (auto: no k6 on PATH or K6_BIN)' });
+    expect(selectEngine('auto', { PATH: binDir, K6_BIN: path.join(dir, 'not-executable') }).reason).toContain('is not an executable file');
+  });
+
+  it('--engine k6 without k6 is a clear error; --engine embedded ignores k6', () => {
+    expect(() => selectEngine('k6', { PATH: '/nonexistent' })).toThrow(EngineNotFoundError);
+    expect(() => selectEngine('k6', { PATH: '/nonexistent' })).toThrow('use --engine embedded');
+    expect(selectEngine('embedded', { PATH: binDir }).name).toBe('embedded');
+    expect(findK6({ PATH: binDir })).toBe(k6);
+  });
+
+  it('reads the version from `k6 version`', () => {
+    expect(engineVersion({ name: 'k6', bin: k6, reason: '' })).toBe('v1.3.0');
+    expect(engineVersion({ name: 'embedded', bin: null, reason: '' })).toMatch(/^s2s-embedded-\d+\.\d+\.\d+/);
+  });
+});
+
+describe('engineCommand', () => {
+  const input = { script: '/b/probe.js', ndjsonFile: '/r/metrics.ndjson.gz', quiet: true, dashboardFile: '/r/dashboard.html', expectedDurationSec: null };
+
+  it('embedded: node bin/s2s.mjs run with k6 flags', () => {
+    const c = engineCommand({ name: 'embedded', bin: null, reason: '' }, input);
+    expect(c.command).toBe(process.execPath);
+    expect(c.args.slice(1)).toEqual(['run', '--out', 'json=/r/metrics.ndjson.gz', '--quiet', '/b/probe.js']);
+    expect(c.args[0]).toMatch(/bin\/s2s\.mjs$/);
+    expect(c.env).toEqual({});
+  });
+
+  it('k6: same flags, plus the web dashboard exported into the run folder with no listening port', () => {
+    const c = engineCommand({ name: 'k6', bin: '/usr/bin/k6', reason: '' }, { ...input, ndjsonFile: null, quiet: false, expectedDurationSec: 180 });
+    expect(c).toEqual({
+      command: '/usr/bin/k6',
+      args: ['run', '/b/probe.js'],
+      env: { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_EXPORT: '/r/dashboard.html', K6_WEB_DASHBOARD_PERIOD: '3s', K6_WEB_DASHBOARD_PORT: '-1' },
+    });
+  });
+
+  it('dashboard period fits the run length', () => {
+    expect(dashboardPeriod(null)).toBe('1s');
+    expect(dashboardPeriod(30)).toBe('1s');
+    expect(dashboardPeriod(3600)).toBe('10s');
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { durationSec, helpText, parseRunnerFlags, parseStages, FLAG_SPECS } from './flags.ts';
+
+describe('parseRunnerFlags', () => {
+  it('defaults: probe, 1000 calls, 1 batch, reuse, auto engine, ndjson on for probe', () => {
+    expect(parseRunnerFlags(['local'])).toEqual({
+      platform: 'local', scenario: 'probe', count: 1000, batches: 1, connection: 'reuse', ratePerSec: 100, duration: '30s',
+      stages: null, batchCount: 10, maxVUs: null, thresholds: [], engine: 'auto', outNdjson: true, resultsDir: 'results',
+      pongDelayMs: null, quiet: false,
+    });
+  });
+
+  it('load: ndjson only on request; stages; repeatable thresholds', () => {
+    const f = parseRunnerFlags(['local', '--scenario', 'load', '--stages', '5s:100,10s:500', '--threshold', 's2s_errors=rate<0.1', '--threshold', 's2s_latency_ms=p(95)<9']);
+    expect(f?.outNdjson).toBe(false);
+    expect(f?.stages).toEqual([{ duration: '5s', target: 100 }, { duration: '10s', target: 500 }]);
+    expect(f?.thresholds).toHaveLength(2);
+    expect(parseRunnerFlags(['local', '--scenario', 'load', '--out-ndjson'])?.outNdjson).toBe(true);
+  });
+
+  it('--help returns null', () => {
+    expect(parseRunnerFlags(['local', '--help'])).toBeNull();
+    expect(parseRunnerFlags(['--help'])).toBeNull();
+  });
+
+  it.each([
+    [[], 'missing platform'],
+    [['aws'], 'platform "aws": must be one of local, cloudrun, gke, cross'],
+    [['local', '--count', '0'], '--count "0": must be an integer in 1..10000000'],
+    [['local', '--count', '1e3'], '--count "1e3"'],
+    [['local', '--scenario', 'soak'], '--scenario "soak": must be one of probe, load, direct'],
+    [['local', '--connection', 'keep'], '--connection "keep"'],
+    [['local', '--duration', '10'], '--duration "10": must be a k6 duration'],
+    [['local', '--stages', '10s'], 'must be <duration>:<rate>'],
+    [['local', '--engine', 'wrk'], '--engine "wrk"'],
+    [['local', '--threshold', 'nope'], '--threshold "nope"'],
+    [['local', '--bogus'], "Unknown option '--bogus'"],
+    [['local', 'extra'], 'unexpected argument(s) "extra"'],
+    [['cloudrun', '--pong-delay-ms', '5'], '--pong-delay-ms works on the local platform only'],
+  ])('%j → %s', (argv, message) => {
+    expect(() => parseRunnerFlags(argv)).toThrow(message);
+  });
+
+  it('help lists every flag with its default', () => {
+    const help = helpText();
+    for (const name of Object.keys(FLAG_SPECS)) expect(help).toContain(`--${name}`);
+    expect(help).toContain('(default: 1000)');
+    expect(help).toContain('(default: probe)');
+  });
+
+  it('durations and stages', () => {
+    expect(durationSec('1m30s')).toBe(90);
+    expect(durationSec('500ms')).toBe(0.5);
+    expect(() => parseStages('5s:1:2')).toThrow('must be <duration>:<rate>');
+  });
+});
