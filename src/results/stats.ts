@@ -22,6 +22,37 @@ export interface WeightedSample {
   /** Cumulative counts, same length as valuesMs; the last one is the total count. */
   cumCounts: Float64Array;
   count: number;
+  /** Walker/Vose alias table, built on first resample: one O(1) draw per value. */
+  alias?: { prob: Float64Array; alias: Uint32Array };
+}
+
+function aliasTable(w: WeightedSample): { prob: Float64Array; alias: Uint32Array } {
+  const k = w.valuesMs.length;
+  const prob = new Float64Array(k);
+  const alias = new Uint32Array(k);
+  const scaled = new Float64Array(k);
+  const small: number[] = [];
+  const large: number[] = [];
+  let prev = 0;
+  for (let i = 0; i < k; i++) {
+    const c = w.cumCounts[i] ?? 0;
+    scaled[i] = ((c - prev) * k) / w.count;
+    prev = c;
+    ((scaled[i] ?? 0) < 1 ? small : large).push(i);
+  }
+  while (small.length && large.length) {
+    const s = small.pop()!;
+    const l = large[large.length - 1]!;
+    prob[s] = scaled[s] ?? 0;
+    alias[s] = l;
+    scaled[l] = (scaled[l] ?? 0) + (scaled[s] ?? 0) - 1;
+    if ((scaled[l] ?? 0) < 1) {
+      large.pop();
+      small.push(l);
+    }
+  }
+  for (const i of [...large, ...small]) prob[i] = 1;
+  return { prob, alias };
 }
 
 export function weightedFromBuckets(buckets: Array<[number, number]>): WeightedSample {
@@ -78,18 +109,13 @@ export function statOf(w: WeightedSample, stat: BootStat): number {
 function replicate(w: WeightedSample, stat: BootStat, point: number, rng: () => number, maxDraws: number, scratch: Uint32Array): number {
   const m = Math.min(w.count, maxDraws);
   scratch.fill(0);
-  const cum = w.cumCounts;
-  const last = cum.length - 1;
+  const table = (w.alias ??= aliasTable(w));
+  const k = w.valuesMs.length;
   for (let d = 0; d < m; d++) {
-    const r = rng() * w.count;
-    let lo = 0;
-    let hi = last;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cum[mid] ?? 0) > r) hi = mid;
-      else lo = mid + 1;
-    }
-    scratch[lo] = (scratch[lo] ?? 0) + 1;
+    const u = rng() * k;
+    const i = Math.floor(u);
+    const pick = u - i < (table.prob[i] ?? 1) ? i : (table.alias[i] ?? i);
+    scratch[pick] = (scratch[pick] ?? 0) + 1;
   }
   const v = statOfCounts(w.valuesMs, scratch, m, stat);
   return point + (v - point) * Math.sqrt(m / w.count);
