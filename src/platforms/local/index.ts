@@ -58,6 +58,8 @@ export interface LocalPlatform {
   serviceAccount: string;
   emulator: MetadataEmulator;
   resolved: ResolvedPlatform;
+  /** Resolves if a service exits while the platform is up (not during stop()): a crash to report. */
+  serviceExit: Promise<{ name: string; pid: number; code: number | null; signal: NodeJS.Signals | null }>;
   /** An ID token from the emulator for `audience` (the runner's own calls to pong-sec). Never log it. */
   fetchIdToken(audience: string): Promise<string>;
   stop(): Promise<void>;
@@ -233,6 +235,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       stop,
     };
     const started = emulator;
+    const serviceExit = Promise.race(
+      services.map((service) => service.exited.then(({ code, signal }) => ({ name: service.name, pid: service.pid, code, signal }))),
+    ).then((exit) => (stopping ? new Promise<never>(() => {}) : exit));
     log(`local platform: ping ${urls.ping}, pong-sec ${urls.pongSec}, pong-unsec ${urls.pongUnsec}, external ${urls.external}`);
     return {
       urls,
@@ -242,6 +247,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       serviceAccount: PING_SERVICE_ACCOUNT,
       emulator: started,
       resolved,
+      serviceExit,
       async fetchIdToken(audience: string) {
         const res = await fetch(`${started.url}/computeMetadata/v1/instance/service-accounts/default/identity?audience=${encodeURIComponent(audience)}&format=full`, {
           headers: { 'Metadata-Flavor': 'Google' },

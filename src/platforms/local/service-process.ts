@@ -28,7 +28,8 @@ export class ServiceProcess {
   /** The URL the service printed in its listening line (set once started). */
   url = '';
   private readonly lastLines: string[] = [];
-  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when the process has exited (or could not be spawned). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
 
   private constructor(options: ServiceProcessOptions) {
