@@ -64,10 +64,10 @@ describe('layering', () => {
     [{ scenarios: { a: { executor: 'nope' } } }, /scenarios\.a\.executor = "nope".*shared-iterations/],
     [{ scenarios: { a: { executor: 'constant-vus', vus: 2 } } }, /scenarios\.a\.duration = \(missing\)/],
     [{ scenarios: { a: { executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 5, maxVUs: 2 } } }, /maxVUs \(2\) must be at least preAllocatedVUs \(5\)/],
-    [{ scenarios: { a: { executor: 'shared-iterations', vus: 1, iterations: 1, gracefulStop: 'soon' } } }, /gracefulStop: "soon" is not a valid duration/],
+    [{ scenarios: { a: { executor: "shared-iterations", vus: 1, iterations: 1, gracefulStop: "soon" } } }, /scenarios\.a\.gracefulStop = "soon": expected a duration/],
     [{ scenarios: { a: { executor: 'shared-iterations', vuz: 1 } } }, /scenarios\.a/],
     [{ vus: -1 }, /vus = -1/],
-    [{ duration: 'forever' }, /duration: "forever"/],
+    [{ duration: "forever" }, /duration = "forever"/],
   ])('rejects %j clearly', (input, message) => {
     expect(() => resolveOptions(input, {}, {})).toThrow(OptionsError);
     expect(() => resolveOptions(input, {}, {})).toThrow(message);

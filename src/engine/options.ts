@@ -60,8 +60,8 @@ const duration = (what: string) =>
   z.union([z.string(), z.number()]).transform((v, ctx) => {
     try {
       return parseDurationMs(v, what);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a duration like "30s", "1m30s", "500ms" or a number of ms' });
       return z.NEVER;
     }
   });
