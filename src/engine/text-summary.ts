@@ -1,7 +1,7 @@
 // k6 v1's end-of-test text summary (compact mode): the THRESHOLDS block and TOTAL RESULTS with the checks
 // block and the CUSTOM / HTTP / EXECUTION / NETWORK sections, laid out column for column like k6 prints it.
 import { BUILTIN_METRICS } from '../results/metrics.ts';
-import type { CheckNode, GroupNode, SummaryData, SummaryMetric } from '../results/summary.ts';
+import { thresholdEvaluationOf, type CheckNode, type GroupNode, type SummaryData, type SummaryMetric } from '../results/summary.ts';
 import type { ThresholdEvaluation } from '../results/thresholds.ts';
 
 export interface TextSummaryOptions {
@@ -11,7 +11,8 @@ export interface TextSummaryOptions {
   mode?: 'compact' | 'full';
   /**
    * The final threshold evaluation: gives the observed value printed beside each threshold (e.g. a p(99)
-   * that is not among summaryTrendStats). Without it, values come from the summary data when present.
+   * that is not among summaryTrendStats). Defaults to the one buildSummaryData was given; without any,
+   * values come from the summary data when present.
    */
   thresholds?: ThresholdEvaluation | null;
 }
@@ -193,7 +194,7 @@ function thresholdLines(data: SummaryData, opts: TextSummaryOptions, paint: Pain
     .sort();
   if (keys.length === 0) return [];
   const observed = new Map<string, number | null>();
-  for (const r of opts.thresholds?.results ?? []) observed.set(`${r.metric}\u0000${r.expression}`, r.observed);
+  for (const r of (opts.thresholds ?? thresholdEvaluationOf(data))?.results ?? []) observed.set(`${r.metric}\u0000${r.expression}`, r.observed);
   const timeUnit = data.options.summaryTimeUnit;
   const out = ['  █ THRESHOLDS ', ''];
   for (const key of keys) {

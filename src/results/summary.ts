@@ -163,7 +163,14 @@ export function buildSummaryData(input: BuildSummaryInput): SummaryData {
     state: { isStdOutTTY: input.isStdOutTTY, isStdErrTTY: input.isStdErrTTY, testRunDurationMs: durationMs },
   };
   if (input.setupData !== undefined) data.setup_data = input.setupData;
+  if (input.thresholds) evaluations.set(data, input.thresholds);
   return data;
+}
+
+/** The threshold evaluation a summary was built from (observed values are not part of k6's data shape). */
+const evaluations = new WeakMap<SummaryData, ThresholdEvaluation>();
+export function thresholdEvaluationOf(data: SummaryData): ThresholdEvaluation | undefined {
+  return evaluations.get(data);
 }
 
 interface ExportGroup {
