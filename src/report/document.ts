@@ -73,7 +73,8 @@ export function escapeHtml(s: string): string {
 
 /** Inline Markdown used in block texts: **bold** and `code` only. */
 function inlineHtml(s: string): string {
-  return escapeHtml(s)
+  // Emoji fonts are often missing (headless/CI Chromium): use plain symbols in the page.
+  return escapeHtml(s.replace(/✅/g, '✔').replace(/❌/g, '✖'))
     .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
     .replace(/`([^`]+)`/g, '<code>$1</code>');
 }
@@ -86,20 +87,22 @@ function htmlTable(t: Table): string {
       return `<tr${tone ? ` class="${tone}"` : ''}>${r.map((c) => `<td>${inlineHtml(c)}</td>`).join('')}</tr>`;
     })
     .join('');
-  return `<table>${head}<tbody>${body}</tbody></table>`;
+  return `<div class="scroll"><table>${head}<tbody>${body}</tbody></table></div>`;
 }
+
+const htmlIcon: Record<Tone, string> = { info: 'ℹ', warn: '⚠', ok: '✔', bad: '✖' };
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1280px;padding:0 1rem;color:#1d2230;background:#fff}
 h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #dde;padding-bottom:.2rem}h3{margin-top:1.4rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:12.5px;font-variant-numeric:tabular-nums}
-th,td{border:1px solid #d6d9e0;padding:3px 7px;text-align:right;vertical-align:top}th{background:#f2f4f8}
+th,td{border:1px solid #d6d9e0;padding:3px 7px;text-align:right;vertical-align:top;white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}th{background:#f2f4f8}
 td:first-child,th:first-child{text-align:left}
 tr.ok td:last-child{color:#0a7a2f;font-weight:600}tr.bad td:last-child{color:#b3001b;font-weight:700}tr.warn td:last-child{color:#9a5b00}
 .note{padding:.6rem .9rem;border-radius:6px;margin:.7rem 0;background:#eef3fb;border-left:4px solid #4269d0}
 .note.warn,.note.bad{background:#fff4e5;border-left-color:#e8590c;font-weight:600}.note.ok{background:#ebfbee;border-left-color:#2b8a3e}
 .row{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}.row>figure{margin:0;flex:1 1 640px;max-width:760px}
-.row>aside{flex:1 1 320px}figcaption{font-weight:600;margin-bottom:.3rem}.side-caption{font-weight:600}
+.row>aside{flex:1 1 320px;min-width:0}figcaption{font-weight:600;margin-bottom:.3rem}.side-caption{font-weight:600}
 .chart svg{max-width:100%;height:auto}.empty{color:#555;font-style:italic}
 code{background:#f2f4f8;padding:0 3px;border-radius:3px}pre{background:#f6f8fa;padding:.7rem;overflow:auto;font-size:12px}
 `;
@@ -112,7 +115,7 @@ export function renderHtml(title: string, blocks: Block[]): string {
         out.push(`<h${b.level}>${inlineHtml(b.text)}</h${b.level}>`);
         break;
       case 'text':
-        out.push(b.tone ? `<p class="note ${b.tone}">${toneIcon[b.tone]} ${inlineHtml(b.text)}</p>` : `<p>${inlineHtml(b.text)}</p>`);
+        out.push(b.tone ? `<p class="note ${b.tone}">${htmlIcon[b.tone]} ${inlineHtml(b.text)}</p>` : `<p>${inlineHtml(b.text)}</p>`);
         break;
       case 'table':
         out.push(`${b.caption ? `<p class="side-caption">${inlineHtml(b.caption)}</p>` : ''}${htmlTable(b.table)}`);

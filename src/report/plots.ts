@@ -82,6 +82,8 @@ export function cdfChart(file: string, title: string, series: CdfSeries[], minCo
   for (const s of usable) {
     const total = s.buckets.reduce((a, [, c]) => a + c, 0);
     let acc = 0;
+    // start at 0 so that a series with a single distinct value still draws a visible step
+    rows.push({ series: s.label, ms: Math.max(s.buckets[0]?.[0] ?? 0, 1e-6), fraction: 0 });
     for (const [v, c] of s.buckets) {
       acc += c;
       // log axis: a recorded 0 is drawn at 1 ns rather than dropped
@@ -95,7 +97,8 @@ export function cdfChart(file: string, title: string, series: CdfSeries[], minCo
     height: 360,
     marginLeft: 50,
     grid: true,
-    x: { type: 'log', label: 'latency (ms, log scale) →' },
+    // Plot's default log ticks use SI prefixes ("300m" for 0.3 ms): spell the unit out instead.
+    x: { type: 'log', label: 'latency (log scale) →', tickFormat: (d: number) => (d < 1 ? `${+(d * 1000).toPrecision(3)} µs` : `${+d.toPrecision(3)} ms`) },
     y: { domain: [0, 1], label: '↑ fraction of calls ≤ x', tickFormat: '%' },
     color: { type: 'categorical', domain: usable.map((s) => s.label) },
     marks: [Plot.ruleY([0.5, 0.9, 0.99], { stroke: '#bbb', strokeDasharray: '3,3' }), Plot.line(rows, { x: 'ms', y: 'fraction', stroke: 'series', curve: 'step-after' })],
