@@ -3,7 +3,8 @@
 import type { ScenarioConfig } from '../options.ts';
 import { realClock, type Clock, type ExecVU, type ExecutorDeps, type IterationResult, type ScenarioProgress } from './types.ts';
 
-const INTERRUPTED: IterationResult = { ok: false, interrupted: true };
+/** The result of an iteration cut off by the scheduler (identity matters: see iterate). */
+const CUT: IterationResult = Object.freeze({ ok: false, interrupted: true });
 
 /** "00m01.0s", as k6's progress lines write elapsed time. */
 export function formatClock(ms: number): string {
@@ -37,6 +38,8 @@ export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
   protected startedAtMs: number | undefined;
   protected endedAtMs: number | undefined;
   private iterationCounter = 0;
+  /** Running iterations by VU (a VU runs one at a time), to cut them off at a hard stop. */
+  private readonly inflight = new Map<ExecVU, (r: IterationResult) => void>();
   private doneFlag = false;
 
   constructor(
@@ -47,6 +50,9 @@ export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
     this.env = { ...deps.env, ...config.env };
     this.tags = { ...deps.tags, ...config.tags, scenario: config.name };
     this.metricTags = { group: '', ...this.tags };
+    this.hard.signal.addEventListener('abort', () => {
+      for (const vu of [...this.inflight.keys()]) this.cutOff(vu);
+    });
   }
 
   get name(): string {
@@ -116,42 +122,32 @@ export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
   }
 
   /**
-   * Runs one iteration on `vu`. Returns false when it was interrupted. `slot` lets ramping-vus cut
-   * off one VU's iteration at the end of its gracefulRampDown.
+   * Runs one iteration on `vu`. Returns false when it was interrupted. `signal` is what the VU is told
+   * to stop on (ramping-vus passes a per-VU one for gracefulRampDown; see cutOff).
    */
-  protected async iterate(vu: ExecVU, slot?: AbortSignal): Promise<boolean> {
+  protected async iterate(vu: ExecVU, signal: AbortSignal = this.hard.signal): Promise<boolean> {
     const index = this.iterationCounter++;
-    const ctrl = new AbortController();
-    const abort = () => ctrl.abort();
-    if (this.hard.signal.aborted || slot?.aborted) ctrl.abort();
-    this.hard.signal.addEventListener('abort', abort);
-    slot?.addEventListener('abort', abort);
     const startMs = this.clock.now();
+    const sinceStartMs = startMs - (this.startedAtMs ?? startMs);
     let result: IterationResult;
-    try {
-      const running = vu.runIteration({
-        scenario: { name: this.config.name, executor: this.config.executor, startTimeMs: Date.now() - (startMs - (this.startedAtMs ?? startMs)), iterationInInstance: index, iterationInTest: index, progress: this.fraction() },
-        iterationInScenario: index,
-        tags: this.tags,
-        env: this.env,
-        exec: this.config.exec,
-        signal: ctrl.signal,
+    if (signal.aborted) result = CUT;
+    else {
+      // No AbortController or listener per iteration (they dominate the hot path): a VU that must stop
+      // is resolved from `inflight` by cutOff(), so one that ignores its signal cannot hold the scenario.
+      result = await new Promise<IterationResult>((resolve) => {
+        this.inflight.set(vu, resolve);
+        vu.runIteration({
+          scenario: { name: this.config.name, executor: this.config.executor, startTimeMs: Date.now() - sinceStartMs, iterationInInstance: index, iterationInTest: index, progress: this.fraction() },
+          iterationInScenario: index,
+          tags: this.tags,
+          env: this.env,
+          exec: this.config.exec,
+          signal,
+        }).then(resolve, (e: unknown) => resolve({ ok: false, error: e instanceof Error ? e.message : String(e), interrupted: false }));
       });
-      // A VU that does not honour the signal must not hold the scenario: the abort wins the race.
-      let cutOff = false;
-      const aborted = new Promise<IterationResult>((resolve) => {
-        if (ctrl.signal.aborted) resolve(INTERRUPTED);
-        ctrl.signal.addEventListener('abort', () => resolve(INTERRUPTED), { once: true });
-      }).then((r) => {
-        cutOff = true;
-        return r;
-      });
-      result = await Promise.race([running.catch((e: unknown): IterationResult => ({ ok: false, error: e instanceof Error ? e.message : String(e), interrupted: false })), aborted]);
-      if (cutOff && result === INTERRUPTED) this.lost.add(vu);
-    } finally {
-      this.hard.signal.removeEventListener('abort', abort);
-      slot?.removeEventListener('abort', abort);
+      this.inflight.delete(vu);
     }
+    if (result === CUT) this.lost.add(vu);
     if (result.interrupted) {
       this.interrupted++;
       return false;
@@ -159,6 +155,11 @@ export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
     this.completed++;
     this.deps.sink.iteration(this.metricTags, this.clock.now() - startMs, result);
     return true;
+  }
+
+  /** Ends `vu`'s running iteration now, as interrupted (its VU is not reused: it may still be busy). */
+  protected cutOff(vu: ExecVU): void {
+    this.inflight.get(vu)?.(CUT);
   }
 
   /** Gives back the VUs that are safe to reuse. */

@@ -193,6 +193,27 @@ describe('ramping-vus', () => {
   });
 });
 
+describe('ramping-vus gracefulRampDown', () => {
+  it('interrupts iterations of VUs taken away once gracefulRampDown runs out', async () => {
+    const fake = fakePool({ lengthMs: () => 20_000 });
+    const rec = recordingSink();
+    const ex = createExecutor(
+      parseScenario('r', {
+        executor: 'ramping-vus',
+        startVUs: 2,
+        stages: [{ duration: '200ms', target: 2 }, { duration: '10ms', target: 0 }, { duration: '800ms', target: 0 }],
+        gracefulRampDown: '100ms',
+        gracefulStop: '1m',
+      }),
+      { vus: fake.pool, sink: rec.sink },
+    );
+    await ex.run();
+    // Had the ramp-down not cut them, gracefulStop (1 min) would have let both finish.
+    expect(ex.interrupted).toBe(2);
+    expect(ex.completed).toBe(0);
+  });
+});
+
 describe('startTime', () => {
   it('waits for startTime before the first iteration', async () => {
     const fake = fakePool({ lengthMs: () => 1 });

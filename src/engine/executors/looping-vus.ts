@@ -66,11 +66,18 @@ export class RampingVus extends Executor<Ramping> {
     const rampDown: (AbortController | undefined)[] = vus.map(() => undefined);
 
     const loop = async (slot: number, vu: ExecVU, cut: AbortController) => {
+      // The VU's stop signal for this activation: its gracefulRampDown ran out, or the whole scenario stops.
+      const onHard = () => cut.abort();
+      this.hard.signal.addEventListener('abort', onHard);
+      const onCut = () => this.cutOff(vu);
+      cut.signal.addEventListener('abort', onCut);
       this.active++;
       try {
         while (!this.stopping && slot < this.wanted && !cut.signal.aborted) await this.iterate(vu, cut.signal);
       } finally {
         this.active--;
+        this.hard.signal.removeEventListener('abort', onHard);
+        cut.signal.removeEventListener('abort', onCut);
         // Ends a pending gracefulRampDown timer: nothing is left to cut off.
         cut.abort();
       }
