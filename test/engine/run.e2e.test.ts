@@ -151,6 +151,21 @@ export function handleSummary(data) { return { [__ENV.OUT_DIR + '/summary.json']
     expect(summary.metrics.iterations?.values.count).toBeLessThan(5);
   });
 
+  it('108 when an abortOnFail threshold is crossed during the run', async () => {
+    const { script } = await writeScript(
+      'abort-on-fail.js',
+      `import { sleep } from 'k6';
+import { Counter } from 'k6/metrics';
+const bad = new Counter('bad_things');
+export const options = { vus: 1, duration: '5m', thresholds: { bad_things: [{ threshold: 'count<1', abortOnFail: true }] } };
+export default function () { bad.add(1); sleep(0.05); }
+`,
+    );
+    const r = await runCli([script, '-q', '--no-summary']);
+    expect(r.code).toBe(108);
+    expect(r.stderr).toContain("thresholds on metrics 'bad_things' were crossed; at least one has abortOnFail enabled");
+  });
+
   it('105 on SIGINT mid-run, with the summary still written', async () => {
     const { script, dir } = await writeScript(
       'long.js',
