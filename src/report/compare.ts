@@ -20,6 +20,8 @@ export interface Side {
   folders: RunFolder[];
   /** Pooled histograms of all runs of this side, by metric key. */
   histograms: Map<string, LatencyHistogram>;
+  /** Problems met while reading samples (malformed lines), shown as warnings. */
+  problems: string[];
 }
 
 export interface CompareRow {
@@ -47,16 +49,18 @@ export class CompareInputError extends Error {}
 /** Loads one side: pools the histograms of `metric` (and its sub-metrics) over all its runs. */
 export async function loadSide(folders: RunFolder[], metric: string): Promise<Side> {
   const histograms = new Map<string, LatencyHistogram>();
+  const problems: string[] = [];
   for (const f of folders) {
     if (!f.metricsPath) continue;
     const s = await loadSamples(f.metricsPath, { trendMetrics: new Set([metric]), subMetricKeys: Object.keys(f.summary.metrics) });
+    if (s.problem) problems.push(`${f.meta?.id ?? f.name}: metrics.ndjson.gz: ${s.problem}`);
     for (const [key, h] of s.histograms) {
       const pooled = histograms.get(key);
       if (pooled) pooled.merge(h);
       else histograms.set(key, h);
     }
   }
-  return { folders, histograms };
+  return { folders, histograms, problems };
 }
 
 const SUMMARY_STAT: Record<BootStat, string> = { mean: 'avg', p50: 'med', p90: 'p(90)', p99: 'p(99)' };
@@ -108,6 +112,7 @@ export function compareSides(baseline: Side, candidate: Side, options: CompareOp
   const warnings = settingDifferences([...baseline.folders.map((f) => ({ label: label('baseline', f), folder: f })), ...candidate.folders.map((f) => ({ label: label('candidate', f), folder: f }))]).map(
     (d) => `The compared runs used different ${d.key}: ${d.values.map((v) => `${v.run} = ${v.value}`).join(', ')}.`,
   );
+  warnings.push(...baseline.problems, ...candidate.problems);
   if (rows.some((r) => r.estimate === null)) warnings.push('Some rows have no confidence interval (metrics.ndjson.gz missing or too few samples): they can never fail the gate.');
   return { options, baseline, candidate, rows, warnings, failed: rows.some((r) => r.fails) };
 }

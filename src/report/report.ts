@@ -258,6 +258,7 @@ function allMetricsBlock(runs: RunView[]): Block[] {
     }
     const missing = [WARM, 's2s_first_ms', ...PHASES.map((p) => p.metric), 's2s_errors', 's2s_calls'].filter((m) => !run.folder.summary.metrics[m]);
     if (missing.length) blocks.push({ kind: 'text', tone: 'info', text: `Not in this run: ${missing.map((m) => `\`${m}\``).join(', ')} (a k6 script other than this project's scenarios, or a scenario that does not measure them).` });
+    if (run.samples?.problem) blocks.push({ kind: 'text', tone: 'warn', text: `${run.label}: metrics.ndjson.gz: ${run.samples.problem}.` });
     if (!run.folder.metricsPath) blocks.push({ kind: 'text', tone: 'info', text: `${run.label}: no metrics.ndjson.gz — the statistics above are shown, but CDFs, bootstrap CIs and latency over time need metrics.ndjson.gz (the scenario runner writes it for \`probe\`; pass \`--out-ndjson\` for \`load\`).` });
   }
   return blocks;

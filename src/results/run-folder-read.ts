@@ -1,11 +1,9 @@
 // Loading run folders for reports and comparisons: run.json (validated), summary.json (k6
 // handleSummary data) and, streamed, metrics.ndjson.gz turned into per-key HDR histograms.
-import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import readline from 'node:readline';
-import { createGunzip } from 'node:zlib';
 import { LatencyHistogram } from './histogram.ts';
+import { NdjsonError, parseRfc3339Ms, readNdjson } from './ndjson.ts';
 import { runMetaSchema, type RunMeta } from './run-meta.ts';
 
 /** One metric of k6 handleSummary data. */
@@ -117,21 +115,26 @@ export interface MetricPoint {
   tags: Record<string, string>;
 }
 
-/** Streams the Points of a k6 `--out json` file (gzipped or not); Metric lines and junk are skipped. */
-export async function* readPoints(file: string): AsyncGenerator<MetricPoint> {
-  const raw = createReadStream(file);
-  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line.startsWith('{')) continue;
-    let rec: { type?: string; metric?: string; data?: { time?: string; value?: number; tags?: Record<string, string> | null } };
-    try {
-      rec = JSON.parse(line) as typeof rec;
-    } catch {
-      continue; // a truncated last line (interrupted run) is not worth failing the report
+/**
+ * Streams the Points of a k6 `--out json` file (gzipped or not) with B2's reader. A bad line (e.g. the
+ * truncated last line of an interrupted run) ends the stream and is reported through `onProblem`,
+ * so a report still shows everything before it.
+ */
+export async function* readPoints(file: string, onProblem: (message: string) => void = () => {}): AsyncGenerator<MetricPoint> {
+  try {
+    for await (const line of readNdjson(file)) {
+      if (line.type !== 'Point' || typeof line.data.value !== 'number') continue;
+      let timeMs = Number.NaN;
+      try {
+        timeMs = parseRfc3339Ms(line.data.time);
+      } catch {
+        // a point without a usable time still counts in the distribution
+      }
+      yield { metric: line.metric, timeMs, value: line.data.value, tags: line.data.tags ?? {} };
     }
-    if (rec.type !== 'Point' || !rec.metric || !rec.data || typeof rec.data.value !== 'number') continue;
-    yield { metric: rec.metric, timeMs: Date.parse(rec.data.time ?? ''), value: rec.data.value, tags: rec.data.tags ?? {} };
+  } catch (err) {
+    if (err instanceof NdjsonError) onProblem(`${err.message}; the samples after it are ignored`);
+    else throw err;
   }
 }
 
@@ -169,6 +172,8 @@ export interface RunSamples {
   timeSeries: Map<string, SeriesBucket[]>;
   bucketMs: number;
   points: number;
+  /** Why reading stopped early (a malformed line), or null. */
+  problem: string | null;
 }
 
 export interface LoadSamplesOptions {
@@ -199,7 +204,8 @@ export async function loadSamples(file: string, opts: LoadSamplesOptions): Promi
   }
   let t0 = Number.NaN;
   let points = 0;
-  for await (const p of readPoints(file)) {
+  let problem: string | null = null;
+  for await (const p of readPoints(file, (m) => (problem = m))) {
     const isTrend = opts.trendMetrics.has(p.metric);
     const isRate = opts.rateMetrics?.has(p.metric) ?? false;
     if (!isTrend && !isRate) continue;
@@ -235,5 +241,5 @@ export async function loadSamples(file: string, opts: LoadSamplesOptions): Promi
   }
   const ts = new Map<string, SeriesBucket[]>();
   for (const [key, m] of timeSeries) ts.set(key, [...m.values()].sort((a, b) => a.startMs - b.startMs));
-  return { histograms, rates, timeSeries: ts, bucketMs, points };
+  return { histograms, rates, timeSeries: ts, bucketMs, points, problem };
 }
