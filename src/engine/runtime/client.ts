@@ -209,6 +209,10 @@ function performHop(spec: RequestSpec, agents: AgentPool, signal?: AbortSignal):
       ...(isHttps && spec.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
     });
 
+    if (signal?.aborted) {
+      resolve(failed(Object.assign(new Error('request aborted: the test is stopping'), { code: 'S2S_ABORTED' })));
+      return;
+    }
     const timer = setTimeout(() => {
       req.destroy(Object.assign(new Error('request timeout'), { code: 'S2S_TIMEOUT' }));
     }, spec.timeoutMs);

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { ScriptError, unsupportedImportMessage } from './errors.ts';
+import { lineMapOf, type LineMap } from './source-lines.ts';
 
 /** k6 modules this engine implements; each resolves to `globalThis.__k6modules[name]` inside a VU context. */
 export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/encoding'] as const;
@@ -13,6 +14,8 @@ export interface BundledScript {
   code: string;
   scriptPath: string;
   scriptDir: string;
+  /** Bundle line → source file and line, for error messages. */
+  lineMap?: LineMap | undefined;
 }
 
 export async function bundleScript(scriptPath: string): Promise<BundledScript> {
@@ -48,7 +51,9 @@ export async function bundleScript(scriptPath: string): Promise<BundledScript> {
       mainFields: ['module', 'main'],
       logLevel: 'silent',
       plugins: [k6Plugin],
-      sourcemap: false,
+      sourcemap: 'external',
+      sourcesContent: false,
+      outfile: path.join(path.dirname(abs), '__s2s_bundle.js'),
     });
   } catch (err) {
     const failure = err as esbuild.BuildFailure;
@@ -57,7 +62,10 @@ export async function bundleScript(scriptPath: string): Promise<BundledScript> {
     throw new ScriptError(`cannot load script ${scriptPath}: ${msgs.join('; ') || String(err)}`, { cause: err });
   }
   if (problems.length > 0) throw new ScriptError(problems.join('\n'));
-  const out = result.outputFiles?.[0];
+  const out = result.outputFiles?.find((f) => f.path.endsWith('.js'));
+  const map = result.outputFiles?.find((f) => f.path.endsWith('.map'));
   if (!out) throw new ScriptError(`cannot load script ${scriptPath}: esbuild produced no output`);
-  return { code: out.text, scriptPath: abs, scriptDir: path.dirname(abs) };
+  // Drop the sourceMappingURL comment: nothing is written to disk.
+  const code = out.text.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n');
+  return { code, scriptPath: abs, scriptDir: path.dirname(abs), lineMap: map ? lineMapOf(map.text, path.dirname(abs)) : undefined };
 }

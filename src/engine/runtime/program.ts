@@ -116,6 +116,7 @@ class RegistrySink {
 }
 
 interface Pending { resolve: (o: IterationOutcome) => void }
+type CallResult = { ok: true; result: string | undefined } | { ok: false; error: string; aborted: boolean };
 
 /** A VU thread as the main thread sees it. */
 class VuThread {
@@ -123,6 +124,7 @@ class VuThread {
   private readonly names: string[] = [];
   private readonly pending = new Map<string, Pending>();
   private readonly creating = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly calls = new Map<number, (r: CallResult) => void>();
   private seq = 0;
   private setupSent: string | undefined = undefined;
   private dead: string | undefined;
@@ -140,6 +142,8 @@ class VuThread {
     this.pending.clear();
     for (const c of this.creating.values()) c.reject(new ScriptError(why));
     this.creating.clear();
+    for (const c of this.calls.values()) c({ ok: false, error: why, aborted: false });
+    this.calls.clear();
   }
 
   private onMessage(m: FromThread): void {
@@ -163,6 +167,13 @@ class VuThread {
         this.creating.get(m.id)?.reject(new ScriptError(m.error));
         this.creating.delete(m.id);
         break;
+      case 'called': {
+        if (m.batch) this.apply(m.batch);
+        const done = this.calls.get(m.seq);
+        this.calls.delete(m.seq);
+        done?.(m.ok ? { ok: true, result: m.result } : { ok: false, error: m.error, aborted: m.aborted });
+        break;
+      }
       case 'log':
         this.program.log(m.level, m.msg);
         break;
@@ -222,6 +233,15 @@ class VuThread {
     });
   }
 
+  call(name: 'setup' | 'teardown' | 'handleSummary', arg: string | undefined): Promise<CallResult> {
+    if (this.dead) return Promise.resolve({ ok: false, error: this.dead, aborted: false });
+    const seq = ++this.seq;
+    return new Promise<CallResult>((resolve) => {
+      this.calls.set(seq, resolve);
+      this.send({ t: 'call', seq, name, arg });
+    });
+  }
+
   async close(): Promise<void> {
     if (this.dead) return;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
@@ -240,6 +260,8 @@ class ScriptProgram implements Program {
   private readonly main: VuRuntime;
   private readonly threads: VuThread[] = [];
   private readonly threadStarts: Array<Promise<VuThread>> = [];
+  private lifecycleThread: Promise<VuThread> | undefined;
+  private threadCount = 0;
   private nextVuId = 1;
   private setupJson: string | undefined;
   private readonly vusPerThread: number;
@@ -248,7 +270,8 @@ class ScriptProgram implements Program {
 
   constructor(private readonly bundle: BundledScript, readonly opts: LoadOptions, private readonly io: IoThread) {
     this.sink = new RegistrySink(opts.registry, (msg) => this.log('warning', msg));
-    const bridge = io.connect();
+    // The main thread only evaluates the init context (options, exports, metric definitions): it never blocks,
+    // so a scheduler, progress output or a target served from this same process keep running.
     const mainHost: VuHost = {
       defineMetric: (name, type, contains) => this.defineMetric(name, type, contains, true),
       emit: (metric, value, tags, timeMs) => this.sink.add(metric, value, tags, timeMs),
@@ -256,7 +279,9 @@ class ScriptProgram implements Program {
       recordGroup: (groupPath) => void this.tree.group(groupPath),
       log: (level, msg) => this.log(level, msg),
       abort: (reason) => opts.onAbort(reason),
-      syncRequest: (vuKey, specs) => bridge.request(vuKey, specs),
+      syncRequest: () => {
+        throw new Error('HTTP requests cannot be made in the init context');
+      },
       instance: () => opts.instance?.() ?? EMPTY_INSTANCE,
       testOptions: () => this.testOptions(),
     };
@@ -308,26 +333,37 @@ class ScriptProgram implements Program {
     const pick = ready.sort((a, b) => a.vuCount - b.vuCount)[0];
     if (pick) return pick;
     if (this.threadStarts.length < this.maxThreads) {
-      const index = this.threadStarts.length;
-      const start = (async () => {
-        const { port, flag } = this.io.channel();
-        const init: ThreadInit = {
-          threadIndex: index,
-          vu: { code: this.bundle.code, scriptPath: this.bundle.scriptPath, scriptDir: this.bundle.scriptDir, env: this.opts.env },
-          testOptions: JSON.parse(JSON.stringify(this.testOptions())) as Record<string, unknown>,
-          bridgePort: port,
-          bridgeFlag: flag,
-        };
-        const worker = await startWorker('vu-worker.ts', init, [port]);
-        const t = new VuThread(index, worker, this);
+      const start = this.spawnThread().then((t) => {
         this.threads.push(t);
         return t;
-      })();
+      });
       this.threadStarts.push(start);
-      const t = await start;
-      return t;
+      return start;
     }
     return this.threads.slice().sort((a, b) => a.vuCount - b.vuCount)[0]!;
+  }
+
+  private async spawnThread(): Promise<VuThread> {
+    const index = this.threadCount++;
+    const { port, flag } = this.io.channel();
+    const init: ThreadInit = {
+      threadIndex: index,
+      vu: { code: this.bundle.code, scriptPath: this.bundle.scriptPath, scriptDir: this.bundle.scriptDir, env: this.opts.env, lineMap: this.bundle.lineMap },
+      testOptions: JSON.parse(JSON.stringify(this.testOptions())) as Record<string, unknown>,
+      bridgePort: port,
+      bridgeFlag: flag,
+    };
+    const worker = await startWorker('vu-worker.ts', init, [port]);
+    return new VuThread(index, worker, this);
+  }
+
+  /** setup/teardown/handleSummary run on a thread of their own, so blocking calls there never block this one. */
+  private async lifecycle(name: 'setup' | 'teardown' | 'handleSummary', arg: string | undefined): Promise<string | undefined> {
+    this.lifecycleThread ??= this.spawnThread();
+    const r = await (await this.lifecycleThread).call(name, arg);
+    if (r.ok) return r.result;
+    if (r.aborted) throw new TestAbortError(r.error);
+    throw new ScriptError(`${name}() of ${this.bundle.scriptPath} threw: ${r.error}`);
   }
 
   async createVU(idInInstance: number, idInTest: number): Promise<VU> {
@@ -350,50 +386,25 @@ class ScriptProgram implements Program {
 
   async runSetup(): Promise<unknown> {
     if (!this.exports.setup) return undefined;
-    let data: unknown;
-    try {
-      data = await this.main.callLifecycle('setup', undefined);
-    } catch (err) {
-      if (err instanceof TestAbortError) throw err;
-      throw new ScriptError(`setup() of ${this.bundle.scriptPath} threw: ${describeError(err, this.bundle.scriptPath)}`, { cause: err });
-    }
-    try {
-      this.setupJson = data === undefined ? undefined : JSON.stringify(data);
-    } catch (err) {
-      throw new ScriptError(`setup() of ${this.bundle.scriptPath} returned data that is not JSON-serializable: ${(err as Error).message}`);
-    }
-    this.main.setSetupData(this.setupJson);
+    this.setupJson = await this.lifecycle('setup', undefined);
     return this.setupJson === undefined ? undefined : JSON.parse(this.setupJson);
   }
 
   async runTeardown(data: unknown): Promise<void> {
     if (!this.exports.teardown) return;
-    const json = data === undefined ? undefined : JSON.stringify(data);
-    try {
-      await this.main.callLifecycle('teardown', json === undefined ? undefined : this.main.state.jsonParse(json));
-    } catch (err) {
-      if (err instanceof TestAbortError) throw err;
-      throw new ScriptError(`teardown() of ${this.bundle.scriptPath} threw: ${describeError(err, this.bundle.scriptPath)}`, { cause: err });
-    }
+    await this.lifecycle('teardown', data === undefined ? undefined : JSON.stringify(data));
   }
 
   async runHandleSummary(data: object): Promise<Record<string, string> | null> {
     if (!this.exports.handleSummary) return null;
-    let out: unknown;
-    try {
-      out = await this.main.callLifecycle('handleSummary', this.main.state.jsonParse(JSON.stringify(data)));
-    } catch (err) {
-      throw new ScriptError(`handleSummary() of ${this.bundle.scriptPath} threw: ${describeError(err, this.bundle.scriptPath)}`, { cause: err });
+    const json = await this.lifecycle('handleSummary', JSON.stringify(data));
+    const out: unknown = json === undefined ? {} : JSON.parse(json);
+    if (out === null) return {};
+    if (typeof out !== 'object' || Array.isArray(out)) {
+      throw new ScriptError(`handleSummary() of ${this.bundle.scriptPath} must return an object of path → content, got ${Array.isArray(out) ? 'an array' : typeof out}`);
     }
-    if (out === undefined || out === null) return {};
-    if (typeof out !== 'object') throw new ScriptError(`handleSummary() of ${this.bundle.scriptPath} must return an object of path → content, got ${typeof out}`);
     const result: Record<string, string> = {};
-    for (const [k, v] of Object.entries(out as Record<string, unknown>)) {
-      if (typeof v === 'string') result[k] = v;
-      else if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') result[k] = Buffer.from(v as ArrayBuffer).toString('utf8');
-      else if (ArrayBuffer.isView(v)) result[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
-      else result[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
-    }
+    for (const [k, v] of Object.entries(out as Record<string, unknown>)) result[k] = typeof v === 'string' ? v : JSON.stringify(v);
     return result;
   }
 
@@ -405,7 +416,9 @@ class ScriptProgram implements Program {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled(this.threadStarts);
-    await Promise.all(this.threads.map((t) => t.close()));
+    const all = [...this.threads];
+    if (this.lifecycleThread) all.push(await this.lifecycleThread.catch(() => undefined) as VuThread);
+    await Promise.all(all.filter(Boolean).map((t) => t.close()));
     this.main.close();
     await this.io.close();
   }
@@ -422,7 +435,7 @@ export async function loadProgram(scriptPath: string, opts: LoadOptions): Promis
   } catch (err) {
     await io.close();
     if (err instanceof ScriptError) throw err;
-    throw new ScriptError(`cannot load ${scriptPath}: ${describeError(err, bundle.scriptPath)}`, { cause: err });
+    throw new ScriptError(`cannot load ${scriptPath}: ${describeError(err, bundle.scriptPath, bundle.lineMap)}`, { cause: err });
   }
 }
 

@@ -18,6 +18,7 @@ import { loadProgram, type IterationContext, type LoadOptions, type Program } fr
  * | /json | a fixed JSON document (see JSON_DOC) |
  * | /bytes?n=N | N bytes 0..255 (application/octet-stream) |
  * | /redirect?to=PATH&code=N | redirect (default 302) |
+ * | /barrier?n=N | answers 200 once N requests wait together (504 after 15 s): proves concurrency without timing |
  */
 export const JSON_DOC = { a: { b: [10, { c: 'deep' }], 'x.y': 'dotted' }, list: [1, 2, 3], inner_ms: 1.25, flag: true };
 
@@ -25,6 +26,7 @@ export interface TestServer { url: string; close(): Promise<void>; hits: () => n
 
 export async function startServer(): Promise<TestServer> {
   let hits = 0;
+  let waiting: Array<() => void> = [];
   const server = http.createServer((req, res) => {
     hits++;
     const u = new URL(req.url ?? '/', 'http://x');
@@ -52,6 +54,18 @@ export async function startServer(): Promise<TestServer> {
           const n = Number(u.searchParams.get('n') ?? 0);
           res.writeHead(200, { 'content-type': 'application/octet-stream' });
           res.end(Buffer.from(Array.from({ length: n }, (_, i) => i % 256)));
+          return;
+        }
+        case '/barrier': {
+          const n = Number(u.searchParams.get('n') ?? 2);
+          const timer = setTimeout(() => { waiting = waiting.filter((w) => w !== release); res.writeHead(504); res.end(); }, 15_000);
+          const release = (): void => { clearTimeout(timer); res.writeHead(200); res.end('together'); };
+          waiting.push(release);
+          if (waiting.length >= n) {
+            const all = waiting;
+            waiting = [];
+            for (const w of all) w();
+          }
           return;
         }
         case '/redirect':

@@ -3,10 +3,11 @@ import type { MessagePort } from 'node:worker_threads';
 import type { InstanceInfo, MetricContains, MetricKind, TagSet } from './host.ts';
 import type { IterationOutcome } from './vu.ts';
 import type { IterationInput } from './vu-state.ts';
+import type { LineMap } from './source-lines.ts';
 
 export interface ThreadInit {
   threadIndex: number;
-  vu: { code: string; scriptPath: string; scriptDir: string; env: Record<string, string> };
+  vu: { code: string; scriptPath: string; scriptDir: string; env: Record<string, string>; lineMap?: LineMap | undefined };
   testOptions: Record<string, unknown>;
   bridgePort: MessagePort;
   bridgeFlag: SharedArrayBuffer;
@@ -31,6 +32,8 @@ export type ToThread =
   | { t: 'run'; id: number; seq: number; input: IterationInput; instance: InstanceInfo }
   | { t: 'stop'; id: number }
   | { t: 'setup'; json: string | undefined }
+  /** setup/teardown/handleSummary on this thread's lifecycle VU; arg and result travel as JSON. */
+  | { t: 'call'; seq: number; name: 'setup' | 'teardown' | 'handleSummary'; arg: string | undefined }
   | { t: 'close' };
 
 export type FromThread =
@@ -38,5 +41,7 @@ export type FromThread =
   | { t: 'createError'; id: number; error: string }
   | { t: 'done'; id: number; seq: number; outcome: IterationOutcome; batch?: ThreadBatch | undefined }
   | { t: 'batch'; batch: ThreadBatch }
+  | { t: 'called'; seq: number; ok: true; result: string | undefined; batch?: ThreadBatch | undefined }
+  | { t: 'called'; seq: number; ok: false; error: string; aborted: boolean; batch?: ThreadBatch | undefined }
   | { t: 'log'; level: string; msg: string }
   | { t: 'abort'; reason: string };

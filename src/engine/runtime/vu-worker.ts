@@ -2,7 +2,7 @@
 // thread, and ships samples, metric definitions and check/group counts back in batches.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { SyncBridge } from './bridge.ts';
-import { ScriptError } from './errors.ts';
+import { ScriptError, TestAbortError } from './errors.ts';
 import { EMPTY_INSTANCE, type InstanceInfo, type MetricContains, type MetricKind, type TagSet, type VuHost } from './host.ts';
 import { describeError, VuRuntime } from './vu.ts';
 import type { IterationInput } from './vu-state.ts';
@@ -128,6 +128,34 @@ async function run(id: number, seq: number, input: IterationInput): Promise<void
   post({ t: 'done', id, seq, outcome, batch }, batch ? [batch.samples.buffer as ArrayBuffer] : undefined);
 }
 
+let lifecycleVu: VuRuntime | undefined;
+
+/** Plain-data form of what handleSummary returns (ArrayBuffers become text). */
+function summaryOutput(out: unknown): unknown {
+  if (out === null || typeof out !== 'object') return out;
+  const res: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(out as Record<string, unknown>)) {
+    if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') res[k] = Buffer.from(v as ArrayBuffer).toString('utf8');
+    else if (ArrayBuffer.isView(v)) res[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+    else res[k] = v;
+  }
+  return res;
+}
+
+async function call(seq: number, name: 'setup' | 'teardown' | 'handleSummary', arg: string | undefined): Promise<void> {
+  let msg: FromThread;
+  try {
+    lifecycleVu ??= new VuRuntime({ ...init.vu, idInInstance: 0, idInTest: 0, vuKey: `${init.threadIndex}:lifecycle` }, host);
+    const value = await lifecycleVu.callLifecycle(name, arg === undefined ? undefined : lifecycleVu.state.jsonParse(arg));
+    const out = name === 'handleSummary' ? summaryOutput(value) : value;
+    msg = { t: 'called', seq, ok: true, result: out === undefined ? undefined : JSON.stringify(out) };
+  } catch (err) {
+    msg = { t: 'called', seq, ok: false, aborted: err instanceof TestAbortError, error: err instanceof ScriptError ? err.message : describeError(err, init.vu.scriptPath, init.vu.lineMap) };
+  }
+  const batch = takeBatch();
+  post({ ...msg, batch }, batch ? [batch.samples.buffer as ArrayBuffer] : undefined);
+}
+
 port.on('message', (m: ToThread) => {
   switch (m.t) {
     case 'create': {
@@ -136,7 +164,7 @@ port.on('message', (m: ToThread) => {
         const batch = takeBatch();
         post({ t: 'created', id: m.id, batch }, batch ? [batch.samples.buffer as ArrayBuffer] : undefined);
       } catch (err) {
-        post({ t: 'createError', id: m.id, error: err instanceof ScriptError ? err.message : describeError(err, init.vu.scriptPath) });
+        post({ t: 'createError', id: m.id, error: err instanceof ScriptError ? err.message : describeError(err, init.vu.scriptPath, init.vu.lineMap) });
       }
       break;
     }
@@ -149,6 +177,9 @@ port.on('message', (m: ToThread) => {
       break;
     case 'setup':
       setupJson = m.json;
+      break;
+    case 'call':
+      void call(m.seq, m.name, m.arg);
       break;
     case 'close':
       flush();

@@ -13,6 +13,7 @@ import { createExecutionModule } from './k6-execution.ts';
 import { DEFAULT_EXPECTED, createHttpModule } from './k6-http.ts';
 import { createMetricsModule } from './k6-metrics.ts';
 import { VuState, type IterationInput } from './vu-state.ts';
+import { mapStackLine, type LineMap } from './source-lines.ts';
 
 export interface IterationOutcome { ok: boolean; error?: string; interrupted: boolean }
 
@@ -24,6 +25,7 @@ export interface VuSpec {
   idInInstance: number;
   idInTest: number;
   vuKey: string;
+  lineMap?: LineMap | undefined;
 }
 
 const scripts = new Map<string, vm.Script>();
@@ -58,12 +60,12 @@ function formatArgs(args: unknown[]): string {
 }
 
 /** "Error: boom at script.js:12:5" — the message plus where in the script it was thrown. */
-export function describeError(err: unknown, scriptPath: string): string {
+export function describeError(err: unknown, scriptPath: string, lineMap?: LineMap): string {
   if (err instanceof UnsupportedApiError) return err.message;
   if (typeof err === 'object' && err !== null && 'message' in err) {
     const e = err as Error;
     const where = (e.stack ?? '').split('\n').find((l) => l.includes(scriptPath));
-    const loc = where ? ` ${where.trim().replace(/^at /, 'at ')}` : '';
+    const loc = where ? ` ${mapStackLine(where.trim(), scriptPath, lineMap)}` : '';
     return redactTokens(`${e.name ?? 'Error'}: ${e.message}${loc}`);
   }
   return redactTokens(`Uncaught ${String(err)}`);
@@ -130,7 +132,7 @@ export class VuRuntime {
       fn(module, module.exports);
     } catch (err) {
       if (err instanceof ScriptError) throw err;
-      throw new ScriptError(`the init context of ${spec.scriptPath} threw: ${describeError(err, spec.scriptPath)}`, { cause: err });
+      throw new ScriptError(`the init context of ${spec.scriptPath} threw: ${describeError(err, spec.scriptPath, spec.lineMap)}`, { cause: err });
     }
     this.exports = module.exports;
     state.inInit = false;
@@ -184,7 +186,7 @@ export class VuRuntime {
       if (err instanceof TestAbortError) return { ok: false, interrupted: true, error: `test aborted: ${err.message}` };
       if (signal?.aborted) return { ok: false, interrupted: true, error: 'iteration interrupted: the test is stopping' };
       if (err instanceof IterationFailError) return { ok: false, interrupted: false, error: redactTokens(err.message) };
-      return { ok: false, interrupted: false, error: describeError(err, this.spec.scriptPath) };
+      return { ok: false, interrupted: false, error: describeError(err, this.spec.scriptPath, this.spec.lineMap) };
     }
   }
 
