@@ -1,4 +1,16 @@
 // `npm run scenario:<platform> -- [flags]`: thin entry; everything lives in src/runner/cli.ts.
-import { main } from '../src/runner/cli.ts';
+// The runner runs in a child (`node bin/s2s.mjs scenario …`), not in this process: tsx's signal relay
+// SIGKILLs its child when the child's "got SIGINT" report is slower than 30 ms (a loaded machine), and the
+// runner must survive Ctrl-C to stop the engine, write the run folder and stop the platform.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-process.exitCode = await main(process.argv.slice(2));
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/s2s.mjs');
+const child = spawn(process.execPath, [bin, 'scenario', ...process.argv.slice(2)], { stdio: 'inherit' });
+// A terminal Ctrl-C reaches the child directly (same process group); a signal sent to this pid alone is
+// forwarded. The runner treats a repeat within a second as the same Ctrl-C.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+child.on('close', (code, signal) => {
+  process.exitCode = code ?? (signal ? 130 : 1);
+});

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { runMetaSchema, RUN_SCHEMA_VERSION, type RunMeta, type RunTarget } from '../results/run-meta.ts';
 import { gitInfo, hostInfo, redactTokens, RunFolder, RUN_FILES } from '../results/run-folder.ts';
-import { buildScenarios, describeBuild, isBuildStale, REPO_ROOT } from './build.ts';
+import { bundleScenarios, defaultBuildPaths, isBuildStale, REPO_ROOT } from './build.ts';
 import { defaultThresholds } from './default-thresholds.ts';
 import { engineCommand, engineVersion, selectEngine, type SelectedEngine } from './engine.ts';
 import { FlagError, helpText, parseRunnerFlags, type RunnerFlags } from './flags.ts';
@@ -136,8 +136,11 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
   let broker: TokenBroker | null = null;
   try {
     if (isBuildStale()) {
-      const built = await buildScenarios();
-      if (!flags.quiet) out(describeBuild(built));
+      // Bundle only: types do not change the output, and a type-check costs seconds to tens of seconds on a
+      // loaded machine. `npm run build` / `npm run typecheck` (and CI) gate the types.
+      const t0 = performance.now();
+      const outputs = await bundleScenarios(defaultBuildPaths());
+      if (!flags.quiet) out(`bundled ${outputs.map((o) => path.basename(o.file)).join(', ')} into build/ (${Math.round(performance.now() - t0)} ms; type-check: npm run build)`);
     }
     out(`scenario: ${flags.scenario} on ${flags.platform}, engine: ${engine.reason}`);
 
@@ -145,7 +148,10 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
       session = await openPlatform(flags.platform, {
         pongDelayMs: flags.pongDelayMs,
         pingEnv: localPingEnv(flags),
-        log: flags.quiet ? () => {} : (line) => err(line),
+        // The platform's own progress lines, not every service log line (those stay in the services).
+        log: (line) => {
+          if (!flags.quiet && line.startsWith('local platform:')) err(line);
+        },
       });
     } catch (e) {
       err(`scenario: ${(e as Error).message}`);
@@ -258,7 +264,8 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
     } else {
       err(`scenario: the engine wrote no summary (exit ${exitCode ?? exit.signal}); the run folder records what is known.`);
     }
-    out(`run folder: ${path.relative(process.cwd(), written.dir) || written.dir} (${written.meta.status}, engine ${engine.name}, ${Math.round((Date.now() - engineStartedMs) / 100) / 10} s)`);
+    const shown = path.relative(process.cwd(), written.dir);
+    out(`run folder: ${shown.startsWith('..') || shown === '' ? written.dir : shown} (${written.meta.status}, engine ${engine.name}, ${Math.round((Date.now() - engineStartedMs) / 100) / 10} s)`);
     // An interrupted run is not a pass, even when the engine stopped cleanly.
     if (interrupted && exitCode === 0) return EXIT_INTERRUPTED;
     return exitCode ?? 1;

@@ -13,8 +13,8 @@ export type ThresholdMap = Readonly<Record<string, readonly string[]>>;
 export const DEFAULT_THRESHOLDS: Readonly<Record<PlatformName, ThresholdMap>> = Object.freeze({
   local: {
     s2s_errors: ['rate<0.01'],
-    s2s_latency_ms: ['p(95)<50'],
-    s2s_first_ms: ['p(95)<2000'],
+    s2s_latency_ms: ['p(95)<100'],
+    s2s_first_ms: ['p(95)<10000'],
     checks: ['rate>0.99'],
   },
   cloudrun: {
