@@ -1,20 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
 import { ConfigMap } from 'kubernetes-models/v1';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { testRunValidator } from './crd-validate.ts';
 import { buildManifests, CONFIGMAP_LIMIT_BYTES, DistributedConfigError, type DistributedOptions } from './testrun.ts';
 
 // The real TestRun CRD of the k6-operator (Apache-2.0), recorded in shared/fixtures.
 const crdPath = new URL('../../../shared/fixtures/k6-operator/k6.io_testruns.crd.yaml', import.meta.url);
-const crd = parse(readFileSync(crdPath, 'utf8'));
-const version = crd.spec.versions.find((v: { name: string }) => v.name === 'v1alpha1');
-const ajv = new Ajv({ strict: false, allErrors: true });
-ajv.addFormat('int32', true);
-ajv.addFormat('int64', true);
-ajv.addFormat('int-or-string', true);
-ajv.addFormat('date-time', true);
-const validateTestRun = ajv.compile(version.schema.openAPIV3Schema);
+const validateTestRun = testRunValidator(crdPath.pathname);
 
 const base: DistributedOptions = {
   name: 's2s-load-20261129t150000z',

@@ -1,0 +1,228 @@
+// `s2s distributed` / `npm run distributed`: the scenario as a k6-operator TestRun with N runners.
+// Prints the manifests (--dry-run), or applies them with kubectl (--apply) after putting the ID
+// tokens the runners need into a Secret through stdin — never on a command line, never in a file.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { $ } from 'zx';
+import { mergeThresholds } from '../runner/thresholds.ts';
+import { defaultThresholds } from '../runner/default-thresholds.ts';
+import { buildScenarios, defaultBuildPaths, isBuildStale, REPO_ROOT } from '../runner/build.ts';
+import { FlagError, parseRunnerFlags } from '../runner/flags.ts';
+import { buildScenarioConfig, expectedDurationSec, tokenEnvNames } from '../runner/run-config.ts';
+import type { PlatformName, ResolvedPlatform } from '../platforms/types.ts';
+import { utcStamp } from '../results/run-folder.ts';
+import { buildManifests, DistributedConfigError, type ResultsVolume } from './testrun.ts';
+import { MANIFEST_FILE, type DistributedManifest } from './collect.ts';
+
+const HELP = `Usage: npm run distributed -- --platform <cloudrun|gke|cross> --scenario <probe|load|direct> --parallelism N [flags] [scenario flags]
+
+Generates (and with --apply, applies) a k6-operator TestRun that runs the scenario on N runner pods:
+  - a ConfigMap with the built script (checked against the 1 MiB ConfigMap limit),
+  - a TestRun (k6.io/v1alpha1) with parallelism N; the run config travels in \`arguments\`
+    (-e S2S_CONFIG_B64=…); runner pods are kept out of the mesh (sidecar and ambient),
+  - each runner writes --out json to its own folder of a shared results volume: a Cloud Storage
+    bucket through the GKE Cloud Storage FUSE CSI driver by default (pay per use; Filestore, the
+    ReadWriteMany alternative, has a 1 TiB minimum), or an existing RWX claim with --results pvc:<claim>,
+  - ID tokens for private targets come from a Secret (created at --apply from the runner's credentials).
+Thresholds are NOT evaluated per runner: \`npm run collect\` merges all runners' outputs and gates once.
+
+Flags:
+  --platform <p>          cloudrun | gke | cross (the cluster must run the k6-operator)
+  --scenario <s>          probe | load | direct (default: load)
+  --parallelism <N>       runner pods (1..1000)
+  --namespace <ns>        namespace of the TestRun (default: s2s-k6)
+  --results <where>       gcs:<bucket> (default gcs:<project>-s2s-results) or pvc:<claim>
+  --image <ref>           runner image (default: the k6-operator's)
+  --service-account <ksa> runner Kubernetes service account (needs write access to the bucket)
+  --dry-run               print the manifests and the commands; touch nothing (default when --apply is absent)
+  --apply                 kubectl apply them (and the token Secret)
+  -h, --help              this help
+Scenario flags are those of \`npm run scenario:<platform> -- --help\` (--rate, --duration, --stages, --count, --threshold …).`;
+
+const OWN_FLAGS = {
+  platform: { type: 'string' },
+  scenario: { type: 'string', default: 'load' },
+  parallelism: { type: 'string' },
+  namespace: { type: 'string', default: 's2s-k6' },
+  results: { type: 'string' },
+  image: { type: 'string' },
+  'service-account': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  apply: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Splits argv into this command's flags and the scenario flags passed through to the runner's parser. */
+function splitArgs(argv: string[]): { own: string[]; rest: string[] } {
+  const own: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.replace(/^--?/, '').split('=')[0]!;
+    const spec = (OWN_FLAGS as Record<string, { type: string; short?: string }>)[name] ?? (a === '-h' ? OWN_FLAGS.help : undefined);
+    const target = spec && a.startsWith('-') ? own : rest;
+    target.push(a);
+    if (spec?.type === 'string' && !a.includes('=') && i + 1 < argv.length) target.push(argv[++i]!);
+  }
+  return { own, rest };
+}
+
+function parseResults(raw: string | undefined, settings: ResolvedPlatform['settings']): ResultsVolume {
+  if (raw === undefined) {
+    const project = typeof settings.project === 'string' ? settings.project : 'PROJECT';
+    return { kind: 'gcs', bucket: `${project}-s2s-results` };
+  }
+  const m = /^(gcs|pvc):([a-z0-9][a-z0-9._-]{1,220})$/.exec(raw);
+  if (!m) throw new FlagError(`--results ${JSON.stringify(raw)}: must be gcs:<bucket> or pvc:<claim>, e.g. gcs:my-project-s2s-results`);
+  return m[1] === 'gcs' ? { kind: 'gcs', bucket: m[2]! } : { kind: 'pvc', claimName: m[2]! };
+}
+
+/** A platform shape with placeholder URLs, so --dry-run works before anything is deployed. */
+function placeholderPlatform(platform: PlatformName): ResolvedPlatform {
+  const cr = 'https://latency-ping-PROJECTHASH-uc.a.run.app';
+  const gke = 'http://LB_IP';
+  const pings =
+    platform === 'cloudrun'
+      ? [{ source: 'cloudrun', url: cr, private: false }]
+      : platform === 'gke'
+        ? [{ source: 'gke', url: gke, private: false }]
+        : [
+            { source: 'gke', url: gke, private: false },
+            { source: 'cloudrun', url: cr, private: false },
+          ];
+  const pairs =
+    platform === 'cross'
+      ? [
+          { source: 'gke', target: 'cloudrun-pong-unsec', targetUrl: 'https://latency-pong-unsec-PROJECTHASH-uc.a.run.app', targetPlatform: 'cloudrun', auth: 'none' as const, pingAuth: 'none' as const },
+          { source: 'cloudrun', target: 'gke-ping', targetUrl: gke, targetPlatform: 'gke', auth: 'none' as const, pingAuth: 'none' as const },
+        ]
+      : [
+          { source: platform, target: 'pong-sec', targetUrl: `${platform === 'gke' ? 'http://pong-sec' : 'https://latency-pong-sec-PROJECTHASH-uc.a.run.app'}`, targetPlatform: platform, auth: (platform === 'gke' ? 'mesh-mtls' : 'id-token') as 'mesh-mtls' | 'id-token', pingAuth: (platform === 'gke' ? 'none' : 'id-token') as 'none' | 'id-token' },
+          { source: platform, target: 'pong-unsec', targetUrl: `${platform === 'gke' ? 'http://pong-unsec' : 'https://latency-pong-unsec-PROJECTHASH-uc.a.run.app'}`, targetPlatform: platform, auth: (platform === 'gke' ? 'mesh-mtls' : 'none') as 'mesh-mtls' | 'none', pingAuth: 'none' as const },
+        ];
+  return { platform, pings, pairs, direct: [], settings: { project: 'PROJECT', placeholder: true }, stop: async () => {} };
+}
+
+async function resolveOrPlaceholder(platform: PlatformName, dryRun: boolean, warn: (s: string) => void): Promise<ResolvedPlatform> {
+  try {
+    const { resolvePlatform } = (await import('../platforms/index.ts')) as { resolvePlatform: (p: PlatformName, o: object) => Promise<ResolvedPlatform> };
+    return await resolvePlatform(platform, {});
+  } catch (err) {
+    if (!dryRun) throw new FlagError((err as Error).message);
+    warn(`note: ${platform} is not deployed here (${(err as Error).message.split('\n')[0]}); the manifests below use placeholder URLs.`);
+    return placeholderPlatform(platform);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const out = (s: string) => process.stdout.write(s);
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  try {
+    const { own, rest } = splitArgs(argv);
+    let parsed;
+    try {
+      parsed = parseArgs({ args: own, options: OWN_FLAGS, allowPositionals: false, strict: true });
+    } catch (e) {
+      throw new FlagError(`${(e as Error).message}. Run with --help for the flags.`);
+    }
+    const v = parsed.values;
+    if (v.help) {
+      out(`${HELP}\n`);
+      return 0;
+    }
+    if (!v.platform) throw new FlagError('--platform is required: cloudrun, gke or cross');
+    if (v.platform === 'local') throw new FlagError('--platform local cannot be distributed: the runner pods could not reach 127.0.0.1. Use npm run scenario:local, or deploy to cloudrun/gke first.');
+    if (!v.parallelism) throw new FlagError('--parallelism is required, e.g. --parallelism 4');
+    if (v.apply && v['dry-run']) throw new FlagError('--apply and --dry-run exclude each other');
+    const dryRun = !v.apply;
+    const flags = parseRunnerFlags([v.platform, '--scenario', v.scenario, ...rest]);
+    if (!flags) {
+      out(`${HELP}\n`);
+      return 0;
+    }
+    const resolved = await resolveOrPlaceholder(flags.platform, dryRun, err);
+    const thresholds = mergeThresholds(defaultThresholds(flags.platform), flags.thresholds);
+    const tokenEnv = tokenEnvNames(resolved, flags.scenario);
+    const config = buildScenarioConfig({ flags, resolved, thresholds, tokenEnv, summaryPath: '/results/summary.json', tokenBroker: null });
+    const tokenKeys = [...Object.values(tokenEnv.pings), ...Object.values(tokenEnv.direct)];
+    const seconds = expectedDurationSec(flags);
+    if (tokenKeys.length > 0 && seconds !== null && seconds > 50 * 60) {
+      err('warning: ID tokens last one hour and runner pods cannot refresh them: keep distributed runs with private targets under 50 minutes.');
+    }
+
+    const paths = defaultBuildPaths();
+    if (isBuildStale(paths)) await buildScenarios(paths);
+    const script = await readFile(path.join(paths.outDir, `${flags.scenario}.js`), 'utf8');
+    const name = `s2s-${flags.scenario}-${utcStamp(new Date()).toLowerCase()}`;
+    const manifests = buildManifests({
+      name,
+      namespace: v.namespace,
+      scenario: flags.scenario,
+      script: script.replace(/\n\/\/# sourceMappingURL=.*$/m, ''),
+      config: config as unknown as Record<string, unknown>,
+      parallelism: Number(v.parallelism),
+      results: parseResults(v.results, resolved.settings),
+      ...(tokenKeys.length ? { tokenSecret: { name: `${name}-tokens`, keys: tokenKeys } } : {}),
+      ...(v.image ? { image: v.image } : {}),
+      ...(v['service-account'] ? { serviceAccountName: v['service-account'] } : {}),
+    });
+    const yaml = manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n');
+    const manifest: DistributedManifest = {
+      name,
+      platform: flags.platform,
+      scenario: flags.scenario,
+      parallelism: Number(v.parallelism),
+      createdAt: new Date().toISOString(),
+      config: config as unknown as Record<string, unknown>,
+      ...(v.image ? { image: v.image } : {}),
+    };
+    const results = parseResults(v.results, resolved.settings);
+    const fetch =
+      results.kind === 'gcs'
+        ? `gcloud storage cp -r gs://${results.bucket}/${name} .s2s/distributed/`
+        : `kubectl -n ${v.namespace} cp <a pod mounting ${results.claimName}>:/results/${name} .s2s/distributed/${name}`;
+    const next = [
+      `# then: kubectl -n ${v.namespace} get testrun ${name} -w   (until stage "finished")`,
+      `#       ${fetch}`,
+      `#       npm run collect -- .s2s/distributed/${name}`,
+    ];
+    if (dryRun) {
+      out(`# s2s distributed --dry-run: nothing is applied. Commands --apply would run:\n`);
+      out(`#   kubectl create namespace ${v.namespace} (if missing)\n`);
+      if (tokenKeys.length) out(`#   kubectl -n ${v.namespace} apply -f -   (Secret ${name}-tokens: ${tokenKeys.join(', ')} minted at apply time, sent on stdin)\n`);
+      out(`#   kubectl -n ${v.namespace} apply -f -   (the manifests below)\n${next.join('\n')}\n---\n${yaml}`);
+      return 0;
+    }
+
+    await $`kubectl get namespace ${v.namespace}`.quiet().nothrow().then(async (r) => {
+      if (r.exitCode !== 0) await $`kubectl create namespace ${v.namespace}`.quiet();
+    });
+    if (tokenKeys.length) {
+      const { openPlatform } = await import('../runner/platform.ts');
+      const session = await openPlatform(flags.platform, { pongDelayMs: null, pingEnv: {}, log: err });
+      const data: Record<string, string> = {};
+      for (const p of resolved.pings) if (tokenEnv.pings[p.source]) data[tokenEnv.pings[p.source]!] = await session.tokens(p.url);
+      for (const d of resolved.direct) if (tokenEnv.direct[d.name]) data[tokenEnv.direct[d.name]!] = await session.tokens(d.url);
+      const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-tokens`, namespace: v.namespace }, type: 'Opaque', stringData: data };
+      await $({ input: JSON.stringify(secret) })`kubectl -n ${v.namespace} apply -f -`.quiet();
+    }
+    await $({ input: yaml })`kubectl -n ${v.namespace} apply -f -`;
+    const dir = path.join(REPO_ROOT, '.s2s', 'distributed', name);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    out(`applied TestRun ${name} in namespace ${v.namespace} (${v.parallelism} runners)\n${next.join('\n').replace(/^# ?/gm, '')}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof FlagError || e instanceof DistributedConfigError || (e as Error).name === 'ThresholdFlagError') {
+      err(`distributed: ${(e as Error).message}`);
+      return 2;
+    }
+    if ((e as { exitCode?: number }).exitCode !== undefined) {
+      err(`distributed: kubectl failed (exit ${(e as { exitCode: number }).exitCode}): ${String((e as { stderr?: string }).stderr ?? '').trim()}\nIs kubectl pointed at the cluster that runs the k6-operator? (kubectl config current-context)`);
+      return 1;
+    }
+    throw e;
+  }
+}
