@@ -156,6 +156,20 @@ export function parsePercentileAgg(agg: string): number | null {
   return p >= 0 && p <= 100 ? p : null;
 }
 
+/**
+ * LatencyHistogram.buckets() reports each HDR bucket by its highest equivalent value (up to +0.1% off
+ * with 3 significant digits, in ns units). The bucket's middle halves that bias. With 3 digits a bucket
+ * at value v (ns) is 2^(floor(log2 v) − 10) wide above 2047; the value is left alone when it does not
+ * sit at the top of such a bucket (another histogram layout).
+ */
+function bucketMiddleMs(highestMs: number): number {
+  const units = Math.round(highestMs * 1e6);
+  if (units < 2048) return highestMs;
+  const width = 2 ** (Math.floor(Math.log2(units)) - 10);
+  if ((units + 1) % width !== 0) return highestMs;
+  return (units + 1 - width + Math.floor(width / 2)) / 1e6;
+}
+
 export class TrendSink implements Sink {
   readonly hist = new LatencyHistogram();
   get samples(): number {
@@ -191,7 +205,7 @@ export class TrendSink implements Sink {
       let cum = 0;
       for (const [v, c] of buckets) {
         cum += c;
-        if (cum > idx) return Math.min(max, Math.max(min, v));
+        if (cum > idx) return Math.min(max, Math.max(min, bucketMiddleMs(v)));
       }
       return max;
     };
