@@ -21,14 +21,23 @@ Flags:
   -h, --help              this text
 `;
 
+const DELAY_RANGE = 'expected a number of ms from 0 to 10000';
+const START_TIMEOUT_RANGE = 'expected an integer number of ms from 1000 to 600000';
+const delayMs = z.coerce.number({ error: DELAY_RANGE }).min(0, { error: DELAY_RANGE }).max(10_000, { error: DELAY_RANGE }).default(0);
+
 const flagsSchema = z.object({
   json: z.boolean().default(false),
   verbose: z.boolean().default(false),
   help: z.boolean().default(false),
-  'pong-delay-ms': z.coerce.number().min(0).max(10_000).default(0),
-  'external-delay-ms': z.coerce.number().min(0).max(10_000).default(0),
-  'start-timeout-ms': z.coerce.number().int().min(1_000).max(600_000).default(60_000),
-  runtime: z.enum(['bundle', 'tsx']).default('bundle'),
+  'pong-delay-ms': delayMs,
+  'external-delay-ms': delayMs,
+  'start-timeout-ms': z.coerce
+    .number({ error: START_TIMEOUT_RANGE })
+    .int({ error: START_TIMEOUT_RANGE })
+    .min(1_000, { error: START_TIMEOUT_RANGE })
+    .max(600_000, { error: START_TIMEOUT_RANGE })
+    .default(60_000),
+  runtime: z.enum(['bundle', 'tsx'], { error: 'expected bundle or tsx' }).default('bundle'),
 });
 
 /** The curl lines a user pastes to see the post's measurements (secured, unsecured, 401s, the post's own form). */
