@@ -380,7 +380,12 @@ class ScriptProgram implements Program {
     return {
       idInInstance,
       idInTest,
-      runIteration: (ctx) => t.run(id, ctx, this.opts.instance?.() ?? EMPTY_INSTANCE, this.setupJson),
+      runIteration: async (ctx) => {
+        const outcome = await t.run(id, ctx, this.opts.instance?.() ?? EMPTY_INSTANCE, this.setupJson);
+        // Like k6, an exception that ends an iteration is logged (aborts and hard stops are reported elsewhere).
+        if (!outcome.ok && !outcome.interrupted && outcome.error) this.log('error', outcome.error);
+        return outcome;
+      },
     };
   }
 
