@@ -147,8 +147,8 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
   let thresholdAbort = false;
   let interruptedBySignal = false;
   let reporter: ProgressReporter | null = null;
-  const log = (level: string, msg: string) => {
-    const line = logLine(level, msg, 'source=console');
+  const log = (level: string, msg: string, extra = 'source=console') => {
+    const line = logLine(level, msg, extra);
     if (reporter) reporter.interject(line, io.stderr);
     else io.stderr.write(line);
   };
@@ -292,6 +292,7 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
     const durationMetric = registry.get('iteration_duration') as Metric;
     const droppedMetric = registry.get('dropped_iterations') as Metric;
     const sink: ExecutorSink = {
+      // Exceptions that end an iteration are logged by the runtime (with the script location).
       iteration: (tags, durationMs) => {
         registry.add(durationMetric, durationMs, tags);
         registry.add(iterationsMetric, 1, tags);
