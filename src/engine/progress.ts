@@ -72,7 +72,6 @@ export function renderBanner(input: BannerInput): string {
     `     scenarios: (100.00%) ${count}, ${maxVUs} max VUs, ${formatDuration(maxDuration)} max duration (incl. graceful stop):`,
     ...scenarios.map((sc) => `              * ${describeScenario(sc)}`),
     '',
-    '',
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -61,7 +61,7 @@ afterAll(async () => {
   await pong.close();
 });
 
-describe('reference.js against the fixture', () => {
+describe('reference.js against the fixture', { timeout: 180_000 }, () => {
   it('passes with the fixture structure: summary keys, value keys, verdicts, --summary-export, --out json lines', async () => {
     const { dir } = await writeScript('unused.js', '');
     const out = path.join(dir, 'out.ndjson.gz');
@@ -91,6 +91,7 @@ describe('reference.js against the fixture', () => {
     expect(r.stdout).toContain('s2s embedded engine (k6-compatible)');
     expect(r.stdout).toContain('* probe: 20 iterations shared among 2 VUs (maxDuration: 10m0s, exec: probe, gracefulStop: 30s)');
     expect(r.stdout).toMatch(/probe ✓ \[ 100% \] 2 VUs +\d\dm\d\d\.\ds\/10m0s +20\/20 shared iters/);
+    expect(r.stdout).toMatch(/gracefulStop: 30s\)\n\n\nrunning \(/);
   });
 
   it('exits 99 with k6’s stderr line when a threshold is crossed (-e P95=0.001)', async () => {
@@ -104,7 +105,7 @@ describe('reference.js against the fixture', () => {
   });
 });
 
-describe('exit codes', () => {
+describe('exit codes', { timeout: 120_000 }, () => {
   it('104 for an invalid threshold expression, naming it', async () => {
     const { script } = await writeScript('bad-threshold.js', `export const options = { thresholds: { http_reqs: ['count>>1'] } };\nexport default function () {}\n`);
     const r = await runCli([script, '-q']);
@@ -116,6 +117,12 @@ describe('exit codes', () => {
     const r = await runCli([REFERENCE_JS, '--linger']);
     expect(r.code).toBe(104);
     expect(r.stderr).toContain('--linger');
+  });
+
+  it('104 for an output the engine does not support', async () => {
+    const r = await runCli([REFERENCE_JS, '--out', 'influxdb=http://127.0.0.1:1/k6']);
+    expect(r.code).toBe(104);
+    expect(r.stderr).toContain('use real k6 for \\"influxdb\\"');
   });
 
   it('104 for an invalid scenario option', async () => {
