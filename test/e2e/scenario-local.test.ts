@@ -1,0 +1,145 @@
+// End to end: `s2s scenario local` as a real process (local platform, embedded engine, run folder), small
+// bounded runs. Latency gates are loosened on purpose: this machine is shared and noisy, and these tests
+// check behaviour (exit codes, files, table, verdicts, no token anywhere), never timing.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{10,}\./;
+const LOOSE = ['--threshold', 's2s_latency_ms=p(95)<60000', '--threshold', 's2s_first_ms=p(95)<60000'];
+const RUN_TIMEOUT_MS = 240_000;
+
+const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas/run.schema.json'), 'utf8')) as object;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+(addFormats as unknown as (a: Ajv2020) => void)(ajv);
+const validateRun = ajv.compile(schema);
+
+let resultsRoot: string;
+beforeAll(async () => {
+  resultsRoot = await mkdtemp(path.join(os.tmpdir(), 's2s-e2e-scenario-'));
+});
+afterAll(async () => {
+  await rm(resultsRoot, { recursive: true, force: true });
+});
+
+interface Ran {
+  code: number | null;
+  output: string;
+  folder: string | null;
+}
+
+/** Runs `node bin/s2s.mjs scenario <args>` with K6_BIN/PATH free of k6, into its own results dir. */
+async function scenario(name: string, args: string[]): Promise<Ran> {
+  const resultsDir = path.join(resultsRoot, name);
+  const env = { ...process.env, K6_BIN: '' };
+  delete env.K6_BIN;
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/s2s.mjs'), 'scenario', ...args, '--engine', 'embedded', '--results-dir', resultsDir], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  let folder: string | null = null;
+  try {
+    const runs = (await readdir(resultsDir)).filter((n) => !n.startsWith('.'));
+    if (runs.length === 1) folder = path.join(resultsDir, runs[0] as string);
+  } catch {
+    folder = null;
+  }
+  return { code, output, folder };
+}
+
+async function readRun(folder: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(path.join(folder, 'run.json'), 'utf8')) as Record<string, unknown>;
+}
+
+async function expectNoToken(folder: string, output: string): Promise<void> {
+  expect(output).not.toMatch(JWT_SHAPE);
+  for (const name of await readdir(folder)) {
+    const raw = await readFile(path.join(folder, name));
+    const text = name.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+    expect(text, name).not.toMatch(JWT_SHAPE);
+  }
+}
+
+describe('s2s scenario local (end to end)', () => {
+  it('probe: exits 0, prints the table per pair and the verdicts, leaves a valid run folder', async () => {
+    const run = await scenario('probe', ['local', '--count', '20', ...LOOSE]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/source → target\s+auth\s+first ms \(token, TLS\)\s+mean all\s+warm mean\s+p50\s+p95\s+p99\s+errors\s+n/);
+    for (const target of ['pong-sec', 'pong-unsec', 'external']) expect(run.output).toMatch(new RegExp(`local → ${target}\\s+\\S+\\s+.*\\s0\\s+20\\n`));
+    expect(run.output).toContain('thresholds: 4 passed, 0 crossed');
+    expect(run.output).toContain('embedded engine (--engine embedded)');
+    expect(run.folder).not.toBeNull();
+    const folder = run.folder as string;
+    expect(path.basename(folder)).toMatch(/^\d{8}T\d{6}Z_local_probe$/);
+    expect((await readdir(folder)).sort()).toEqual(['console.txt', 'junit.xml', 'metrics.ndjson.gz', 'run.json', 'summary.json']);
+    const meta = await readRun(folder);
+    expect(validateRun(meta), JSON.stringify(validateRun.errors)).toBe(true);
+    expect(meta).toMatchObject({ platform: 'local', scenario: 'probe', exitCode: 0, status: 'passed', interrupted: false, engine: { name: 'embedded' } });
+    expect((meta.config as Record<string, unknown>).settings).toMatchObject({ platform: 'local', pongDelayMs: 0 });
+    expect((meta.targets as unknown[]).length).toBe(3);
+    const summary = JSON.parse(await readFile(path.join(folder, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
+    expect(summary.metrics['s2s_latency_ms{source:local,target:pong-sec}']?.values.count).toBe(19);
+    expect(summary.metrics['s2s_calls{source:local,target:pong-sec}']?.values.count).toBe(20);
+    expect(summary.metrics['s2s_token_ms{source:local,target:pong-sec}']?.values.count).toBe(1);
+    expect(summary.metrics['s2s_errors{source:local,target:pong-sec}']?.values.passes).toBe(0);
+    expect(await readFile(path.join(folder, 'console.txt'), 'utf8')).toContain('THRESHOLDS');
+    await expectNoToken(folder, run.output);
+  }, RUN_TIMEOUT_MS);
+
+  it("--threshold 's2s_latency_ms=p(95)<0.001' exits 99 and run.json records the crossed threshold", async () => {
+    const run = await scenario('crossed', ['local', '--count', '10', '--quiet', '--threshold', 's2s_latency_ms=p(95)<0.001']);
+    expect(run.code, run.output).toBe(99);
+    expect(run.output).toMatch(/✗ s2s_latency_ms 'p\(95\)<0\.001' p\(95\)=/);
+    const meta = await readRun(run.folder as string);
+    expect(validateRun(meta)).toBe(true);
+    expect(meta).toMatchObject({ exitCode: 99, status: 'thresholds-crossed' });
+    const crossed = (meta.thresholds as { metric: string; expression: string; ok: boolean; observed: number }[]).filter((t) => !t.ok);
+    expect(crossed).toEqual([expect.objectContaining({ metric: 's2s_latency_ms', expression: 'p(95)<0.001', ok: false })]);
+    expect(crossed[0]?.observed).toBeGreaterThan(0.001);
+    expect(await readFile(path.join(run.folder as string, 'junit.xml'), 'utf8')).toContain('p(95)&lt;0.001');
+    await expectNoToken(run.folder as string, run.output);
+  }, RUN_TIMEOUT_MS);
+
+  it('direct: the runner calls pong-sec itself with an injected ID token (no errors), and no token leaks', async () => {
+    const run = await scenario('direct', ['local', '--scenario', 'direct', '--count', '5', '--quiet', ...LOOSE]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/runner → pong-sec\s+id-token\s+.*\s0\s+5\n/);
+    const summary = JSON.parse(await readFile(path.join(run.folder as string, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
+    expect(summary.metrics['s2s_errors{source:runner,target:pong-sec}']?.values).toMatchObject({ passes: 0, fails: 5 });
+    await expectNoToken(run.folder as string, run.output);
+  }, RUN_TIMEOUT_MS);
+
+  it('load: a short arrival-rate run records inner calls per pair and writes ndjson on request', async () => {
+    const run = await scenario('load', ['local', '--scenario', 'load', '--rate', '10', '--duration', '3s', '--batch-count', '5', '--out-ndjson', '--quiet', ...LOOSE]);
+    expect(run.code, run.output).toBe(0);
+    const folder = run.folder as string;
+    expect(await readdir(folder)).toContain('metrics.ndjson.gz');
+    const summary = JSON.parse(await readFile(path.join(folder, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
+    const calls = summary.metrics.s2s_calls?.values.count ?? 0;
+    const iterations = summary.metrics.iterations?.values.count ?? 0;
+    expect(iterations).toBeGreaterThan(0);
+    expect(calls).toBe(iterations * 5);
+    const meta = await readRun(folder);
+    expect(meta.config).toMatchObject({ scenario: 'load', rate: 10, duration: '3s', batchCount: 5 });
+    await expectNoToken(folder, run.output);
+  }, RUN_TIMEOUT_MS);
+
+  it('bad flags fail at once with exit 2 and a message naming the flag', async () => {
+    const run = await scenario('bad', ['local', '--count', 'lots']);
+    expect(run.code).toBe(2);
+    expect(run.output).toContain('--count "lots": must be an integer');
+    expect(run.folder).toBeNull();
+  });
+});
