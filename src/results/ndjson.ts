@@ -196,6 +196,12 @@ export class JsonOutput {
       this.timer = null;
     }
     if (this.chunk.length === 0) return;
+    if (this.failure) {
+      // The file is gone (close() reports why): drop output rather than queue it forever.
+      this.chunk = [];
+      this.chunkChars = 0;
+      return;
+    }
     const text = this.chunk.join('\n') + '\n';
     this.chunk = [];
     this.chunkChars = 0;

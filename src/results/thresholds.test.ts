@@ -176,6 +176,18 @@ describe('ThresholdSet.evaluate', () => {
     expect(crossedMessage(ev.crossedMetrics)).toBe("thresholds on metrics 'calls, vus' have been crossed");
   });
 
+  it('fails (does not crash on) an aggregation the metric type lacks when validate() was skipped', () => {
+    const set = parseThresholds({ lat: ['value<1', 'avg<1'] });
+    const r = new MetricRegistry();
+    r.define('lat', 'trend', 'time');
+    r.add('lat', 0.5, {});
+    const ev = set.evaluate(r, { elapsedMs: 1, final: true });
+    expect(ev.results.map((x) => [x.expression, x.ok, x.observed])).toEqual([
+      ['value<1', false, null],
+      ['avg<1', true, 0.5],
+    ]);
+  });
+
   it('aborts on a failed abortOnFail threshold only after delayAbortEval, and never on the final evaluation', () => {
     const r = new MetricRegistry();
     defineBuiltinMetrics(r);

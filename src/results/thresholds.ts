@@ -185,8 +185,13 @@ export class ThresholdSet {
         let observed: number | null = null;
         let ok = true;
         if (found && found.sink.samples > 0) {
-          observed = found.sink.aggregate(t.aggregation, opts.elapsedMs);
-          ok = compare(observed, t.operator, t.value);
+          try {
+            observed = found.sink.aggregate(t.aggregation, opts.elapsedMs);
+            ok = compare(observed, t.operator, t.value);
+          } catch {
+            // An aggregation the metric type lacks (validate() was skipped): a failed threshold, not a crash.
+            ok = false;
+          }
         }
         if (!ok) {
           crossed.add(key);
