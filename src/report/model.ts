@@ -235,7 +235,8 @@ export function differences(runs: RunView[], seed = 0x5eed, max = 40): Differenc
     for (const group of bySource.values()) {
       if (group.length < 2) continue;
       const authOf = (p: Pair) => pairRow(run, p).auth;
-      const base = group.find((p) => authOf(p) === 'none') ?? group.find((p) => /unsec/.test(p.target)) ?? group[0]!;
+      // pong-unsec is the seed's baseline (same service, no auth); any unauthenticated target otherwise
+      const base = group.find((p) => /unsec/.test(p.target) && authOf(p) !== 'id-token') ?? group.find((p) => authOf(p) === 'none') ?? group[0]!;
       for (const p of group) if (p !== base) out.push(difference('target', `${run.label}: ${p.target} vs ${base.target}`, { run, pair: base }, { run, pair: p }, seed));
     }
   }
