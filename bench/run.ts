@@ -1,0 +1,321 @@
+// `npm run bench [-- --quick]`: measures the tool against the limit and against peers, side by side in
+// one run on one pong — fidelity, ping's overhead vs wrk, engine throughput vs wrk/autocannon (and k6
+// when present), memory flatness, time to first result — and writes BENCHMARKS.md (full) or
+// results/bench/quick.md (--quick). Absolute times drift on shared machines: the verdicts use ratios.
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { PingResult } from '../src/contract/ping.ts';
+import { peakRssMiB, startPing, startPong, timeCommand, type Service } from './procs.ts';
+import { ensureWrk, findK6, runAutocannon, runWrk, type LoadResult } from './tools.ts';
+
+const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
+
+interface Profile {
+  name: 'quick' | 'full';
+  runs: number;
+  loadSec: number;
+  pingCount: number;
+  fidelityCount: number;
+  memIters: [number, number];
+  pingMemCounts: [number, number];
+  fixedRate: number;
+}
+const PROFILES: Record<'quick' | 'full', Profile> = {
+  quick: { name: 'quick', runs: 1, loadSec: 3, pingCount: 2000, fidelityCount: 100, memIters: [1e3, 1e5], pingMemCounts: [1e3, 1e4], fixedRate: 500 },
+  full: { name: 'full', runs: 5, loadSec: 10, pingCount: 20000, fidelityCount: 400, memIters: [1e4, 1e6], pingMemCounts: [1e3, 1e5], fixedRate: 1000 },
+};
+
+/** One row of the table: median of runs, min–max, an optional ratio and target verdict, the command. */
+export interface Row {
+  section: string;
+  what: string;
+  unit: string;
+  values: number[];
+  /** "value" of a ratio row, or null. */
+  target?: { text: string; ok: boolean } | null;
+  command: string;
+  note?: string;
+  skipped?: string;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const fmt = (v: number, unit: string): string => (unit === 'ms' ? (Math.abs(v) < 1 ? `${(v * 1000).toFixed(1)} µs` : `${v.toFixed(3)} ms`) : unit === 'x' ? `${v.toFixed(2)}×` : unit === '%' ? `${v.toFixed(2)}%` : `${+v.toFixed(1)} ${unit}`);
+
+async function pingBatch(ping: Service, query: string): Promise<PingResult> {
+  const r = await fetch(`${ping.url}/ping?${query}`);
+  if (!r.ok) throw new Error(`ping ${query}: HTTP ${r.status} ${await r.text()}`);
+  return (await r.json()) as PingResult;
+}
+
+/** Direct calls to pong, reading its own Server-Timing hold time: the truth of an injected delay. */
+async function holdTimes(pongUrl: string, delayMs: number, n: number): Promise<{ p50: number; p99: number }> {
+  const holds: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await fetch(`${pongUrl}/pong?delay_ms=${delayMs}`);
+    await r.arrayBuffer();
+    const m = /hold;dur=([\d.]+)/.exec(r.headers.get('server-timing') ?? '');
+    if (!m) throw new Error('pong sent no Server-Timing hold;dur header');
+    holds.push(Number(m[1]));
+  }
+  holds.sort((a, b) => a - b);
+  return { p50: holds[Math.floor(n * 0.5)]!, p99: holds[Math.min(n - 1, Math.floor(n * 0.99))]! };
+}
+
+async function engineRun(script: string, env: Record<string, string>, k6Path: string | null = null, timeoutMs = 900_000): Promise<{ summary: any; wallMs: number; peakRssMiB: number | null; code: number | null; stderr: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 's2s-bench-'));
+  const file = path.join(dir, 'script.js');
+  const exportFile = path.join(dir, 'summary.json');
+  await writeFile(file, script);
+  // The same flags for both engines: that is the point of k6-compatible flags.
+  const args = [...(k6Path ? [k6Path] : [process.execPath, path.join(ROOT, 'bin/s2s.mjs')]), 'run', '-q', '--no-summary', '--summary-export', exportFile, '--summary-trend-stats', 'avg,med,p(99)'];
+  for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
+  args.push(file);
+  const r = await timeCommand(args, { cwd: ROOT, timeoutMs });
+  let summary: any = null;
+  try {
+    summary = JSON.parse(await readFile(exportFile, 'utf8'));
+  } catch {
+    /* reported by the caller */
+  }
+  return { summary, wallMs: r.wallMs, peakRssMiB: r.peakRssMiB, code: r.code, stderr: r.stderr };
+}
+
+const THROUGHPUT_SCRIPT = (vus: number, sec: number) => `import http from 'k6/http';
+export const options = { vus: ${vus}, duration: '${sec}s' };
+export default async function () { await http.asyncRequest('GET', __ENV.URL); }
+`;
+const RATE_SCRIPT = (rate: number, sec: number) => `import http from 'k6/http';
+export const options = { scenarios: { fixed: { executor: 'constant-arrival-rate', rate: ${rate}, timeUnit: '1s', duration: '${sec}s', preAllocatedVUs: 32, maxVUs: 256 } } };
+export default async function () { await http.asyncRequest('GET', __ENV.URL); }
+`;
+const MEMORY_SCRIPT = (iterations: number) => `import { Trend, Counter } from 'k6/metrics';
+const t = new Trend('bench_value_ms', true);
+const c = new Counter('bench_iterations');
+export const options = { scenarios: { flat: { executor: 'shared-iterations', vus: 4, iterations: ${iterations}, maxDuration: '30m' } } };
+export default function () { t.add(Math.random() * 10); c.add(1); }
+`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { quick: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log('Usage: npm run bench [-- --quick] [--out FILE]\n  --quick  one short run of each row (< 2 min), written to results/bench/quick.md\n  (full)   5 runs per row, written to BENCHMARKS.md');
+    return 0;
+  }
+  const profile = PROFILES[values.quick ? 'quick' : 'full'];
+  const out = values.out ?? (profile.name === 'full' ? path.join(ROOT, 'BENCHMARKS.md') : path.join(ROOT, 'results/bench/quick.md'));
+  const rows: Row[] = [];
+  const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+  const wrk = ensureWrk();
+  const k6 = findK6();
+  const started = new Date();
+  log(`${profile.name} profile, ${profile.runs} run(s) per row; wrk ${wrk.path ?? `absent (${wrk.reason})`}; k6 ${k6 ?? 'absent'}`);
+
+  const pong = await startPong();
+  const ping = await startPing(pong.url);
+  try {
+    // 1. Fidelity: an injected delay (pong's delay_ms), measured through ping, against pong's own hold time.
+    const base: PingResult[] = [];
+    for (let r = 0; r < profile.runs; r++) base.push(await pingBatch(ping, `target=pong&auth=none&count=${profile.fidelityCount}`));
+    for (const d of [1, 5, 20]) {
+      log(`fidelity ${d} ms`);
+      const err50: number[] = [];
+      const err99: number[] = [];
+      const wrkErr: number[] = [];
+      for (let r = 0; r < profile.runs; r++) {
+        const hold = await holdTimes(pong.url, d, Math.min(200, profile.fidelityCount));
+        const res = await pingBatch(ping, `url=${encodeURIComponent(`${pong.url}/pong?delay_ms=${d}`)}&auth=none&count=${profile.fidelityCount}`);
+        const b = base[r]!.warm;
+        err50.push(res.warm.p50Ms - (b.p50Ms + hold.p50));
+        err99.push(res.warm.p99Ms - (b.p99Ms + hold.p50));
+        if (wrk.path) {
+          const w0 = await runWrk(wrk.path, `${pong.url}/pong`, { connections: 1, threads: 1, durationSec: 2 });
+          const wd = await runWrk(wrk.path, `${pong.url}/pong?delay_ms=${d}`, { connections: 1, threads: 1, durationSec: 2 });
+          wrkErr.push(wd.p50Ms - (w0.p50Ms + hold.p50));
+        }
+      }
+      const limit = Math.max(0.02 * d, 0.05);
+      rows.push({ section: 'Fidelity', what: `error of ping p50 at +${d} ms (measured − truth)`, unit: 'ms', values: err50, target: { text: `|err| ≤ ${fmt(limit, 'ms')}`, ok: Math.abs(median(err50)) <= limit }, command: `GET /ping?url=<pong>/pong?delay_ms=${d}&count=${profile.fidelityCount} vs Server-Timing hold` });
+      rows.push({ section: 'Fidelity', what: `error of ping p99 at +${d} ms`, unit: 'ms', values: err99, target: null, command: 'same batch' });
+      if (wrkErr.length) rows.push({ section: 'Fidelity', what: `wrk cross-check: error of wrk p50 at +${d} ms`, unit: 'ms', values: wrkErr, target: null, command: `wrk --latency -t1 -c1 -d2s <pong>/pong?delay_ms=${d}` });
+    }
+    rows.push({ section: 'Fidelity', what: 'netem delay on a veth pair', unit: '', values: [], command: 'tc qdisc add dev <veth> root netem delay 5ms', skipped: netemReason() });
+
+    // 2. Measurement overhead of ping vs wrk, concurrency 1, same pong.
+    log('ping overhead');
+    const pingP50: number[] = [];
+    const pingP99: number[] = [];
+    const wrk1P50: number[] = [];
+    const ratio: number[] = [];
+    for (let r = 0; r < profile.runs; r++) {
+      const res = await pingBatch(ping, `target=pong&auth=none&count=${profile.pingCount}`);
+      pingP50.push(res.warm.p50Ms);
+      pingP99.push(res.warm.p99Ms);
+      if (wrk.path) {
+        const w = await runWrk(wrk.path, `${pong.url}/pong`, { connections: 1, threads: 1, durationSec: profile.loadSec });
+        wrk1P50.push(w.p50Ms);
+        ratio.push(res.warm.p50Ms / w.p50Ms);
+      }
+    }
+    rows.push({ section: 'Ping overhead', what: 'ping warm p50, concurrency 1', unit: 'ms', values: pingP50, command: `GET /ping?target=pong&count=${profile.pingCount}` });
+    rows.push({ section: 'Ping overhead', what: 'ping warm p99, concurrency 1', unit: 'ms', values: pingP99, command: 'same batch' });
+    if (wrk.path) {
+      rows.push({ section: 'Ping overhead', what: 'wrk p50, 1 connection', unit: 'ms', values: wrk1P50, command: `wrk --latency -t1 -c1 -d${profile.loadSec}s <pong>/pong` });
+      rows.push({ section: 'Ping overhead', what: 'ratio ping p50 / wrk p50', unit: 'x', values: ratio, target: { text: '≤ 1.30×', ok: median(ratio) <= 1.3 }, command: 'side by side, same pong' });
+    } else rows.push({ section: 'Ping overhead', what: 'wrk p50, 1 connection', unit: '', values: [], command: 'wrk', skipped: wrk.reason });
+
+    // 3. Engine throughput at 64 VUs and latency at a fixed rate, vs wrk / autocannon / k6.
+    log('engine throughput');
+    const eng: number[] = [];
+    const wrk64: number[] = [];
+    const ac64: number[] = [];
+    const k664: number[] = [];
+    const engRatio: number[] = [];
+    for (let r = 0; r < profile.runs; r++) {
+      const e = await engineRun(THROUGHPUT_SCRIPT(64, profile.loadSec), { URL: `${pong.url}/pong` });
+      const rps = e.summary?.metrics?.http_reqs?.rate;
+      if (typeof rps !== 'number') throw new Error(`engine run failed (exit ${e.code}): ${e.stderr.slice(-2000)}`);
+      eng.push(rps);
+      const a = await runAutocannon(`${pong.url}/pong`, { connections: 64, durationSec: profile.loadSec });
+      ac64.push(a.rps);
+      if (wrk.path) {
+        const w = await runWrk(wrk.path, `${pong.url}/pong`, { connections: 64, threads: 2, durationSec: profile.loadSec });
+        wrk64.push(w.rps);
+        engRatio.push(rps / w.rps);
+      }
+      if (k6) {
+        const k = await engineRun(THROUGHPUT_SCRIPT(64, profile.loadSec), { URL: `${pong.url}/pong` }, k6);
+        const krps = k.summary?.metrics?.http_reqs?.rate;
+        if (typeof krps === 'number') k664.push(krps);
+      }
+    }
+    rows.push({ section: 'Engine throughput', what: 's2s run, 64 VUs', unit: 'req/s', values: eng, command: `s2s run (64 VUs, ${profile.loadSec}s, async http.asyncRequest)` });
+    rows.push({ section: 'Engine throughput', what: 'autocannon, 64 connections', unit: 'req/s', values: ac64, command: `autocannon -c 64 -d ${profile.loadSec}` });
+    if (wrk.path) {
+      rows.push({ section: 'Engine throughput', what: 'wrk, 64 connections, 2 threads', unit: 'req/s', values: wrk64, command: `wrk -t2 -c64 -d${profile.loadSec}s` });
+      rows.push({ section: 'Engine throughput', what: 'ratio s2s run / wrk', unit: 'x', values: engRatio, target: { text: '≥ 0.45× (k6 v1.3.0: 0.39×)', ok: median(engRatio) >= 0.45 }, command: 'side by side, same pong' });
+    }
+    if (k664.length) rows.push({ section: 'Engine throughput', what: 'real k6, 64 VUs', unit: 'req/s', values: k664, command: `k6 run (same script, 64 VUs, ${profile.loadSec}s)` });
+    else rows.push({ section: 'Engine throughput', what: 'real k6, 64 VUs', unit: '', values: [], command: 'k6 run', skipped: k6 ? 'k6 run failed' : 'k6 is not on PATH and K6_BIN is not set' });
+
+    log('engine latency at a fixed rate');
+    const e50: number[] = [];
+    const e99: number[] = [];
+    const a50: number[] = [];
+    const a99: number[] = [];
+    for (let r = 0; r < profile.runs; r++) {
+      const e = await engineRun(RATE_SCRIPT(profile.fixedRate, profile.loadSec), { URL: `${pong.url}/pong` });
+      const d = e.summary?.metrics?.http_req_duration;
+      if (!d) throw new Error(`engine run failed (exit ${e.code}): ${e.stderr.slice(-2000)}`);
+      e50.push(d.med);
+      e99.push(d['p(99)']);
+      const a = await runAutocannon(`${pong.url}/pong`, { connections: 32, durationSec: profile.loadSec, overallRate: profile.fixedRate });
+      a50.push(a.p50Ms);
+      a99.push(a.p99Ms);
+    }
+    rows.push({ section: 'Engine latency', what: `s2s run p50 at ${profile.fixedRate}/s`, unit: 'ms', values: e50, command: `constant-arrival-rate ${profile.fixedRate}/s, ${profile.loadSec}s` });
+    rows.push({ section: 'Engine latency', what: `s2s run p99 at ${profile.fixedRate}/s`, unit: 'ms', values: e99, command: 'same run' });
+    rows.push({ section: 'Engine latency', what: `autocannon p50 at ${profile.fixedRate}/s`, unit: 'ms', values: a50, command: `autocannon -c 32 --overallRate ${profile.fixedRate}` });
+    rows.push({ section: 'Engine latency', what: `autocannon p99 at ${profile.fixedRate}/s`, unit: 'ms', values: a99, command: 'same run' });
+  } finally {
+    await ping.stop();
+    await pong.stop();
+  }
+
+  // 4. Memory: flat means HDR storage works.
+  log('memory');
+  const [lo, hi] = profile.memIters;
+  const rssLo: number[] = [];
+  const rssHi: number[] = [];
+  for (let r = 0; r < Math.min(profile.runs, 3); r++) {
+    const a = await engineRun(MEMORY_SCRIPT(lo), {});
+    const b = await engineRun(MEMORY_SCRIPT(hi), {});
+    if (a.peakRssMiB === null || b.peakRssMiB === null || a.code !== 0 || b.code !== 0) throw new Error(`memory run failed: ${a.stderr.slice(-500)} ${b.stderr.slice(-500)}`);
+    rssLo.push(a.peakRssMiB);
+    rssHi.push(b.peakRssMiB);
+  }
+  const memRatio = rssHi.map((v, i) => v / rssLo[i]!);
+  rows.push({ section: 'Memory', what: `engine peak RSS, ${lo.toExponential(0)} iterations`, unit: 'MiB', values: rssLo, command: 's2s run (shared-iterations, Trend + Counter per iteration)' });
+  rows.push({ section: 'Memory', what: `engine peak RSS, ${hi.toExponential(0)} iterations`, unit: 'MiB', values: rssHi, command: 'same script' });
+  rows.push({ section: 'Memory', what: `ratio RSS ${hi.toExponential(0)} / ${lo.toExponential(0)}`, unit: 'x', values: memRatio, target: { text: '≤ 1.20×', ok: median(memRatio) <= 1.2 }, command: 'side by side' });
+  const pingRss: number[][] = [[], []];
+  for (const [i, count] of profile.pingMemCounts.entries()) {
+    for (let r = 0; r < Math.min(profile.runs, 3); r++) {
+      const pong = await startPong();
+      const ping = await startPing(pong.url);
+      await pingBatch(ping, `target=pong&auth=none&count=${count}`);
+      pingRss[i]!.push(peakRssMiB(ping.pid) ?? Number.NaN);
+      await ping.stop();
+      await pong.stop();
+    }
+    rows.push({ section: 'Memory', what: `ping peak RSS, count ${count.toExponential(0)}`, unit: 'MiB', values: pingRss[i]!, command: `fresh ping, one batch of ${count}` });
+  }
+  const pingRatio = pingRss[1]!.map((v, i) => v / pingRss[0]![i]!);
+  rows.push({ section: 'Memory', what: 'ratio ping RSS', unit: 'x', values: pingRatio, target: { text: '≤ 1.20×', ok: median(pingRatio) <= 1.2 }, command: 'side by side' });
+
+  // 5. Time to first result.
+  log('time to first result');
+  const buildMs: number[] = [];
+  const scenarioMs: number[] = [];
+  for (let r = 0; r < Math.min(profile.runs, 3); r++) {
+    const b = await timeCommand([process.execPath, '--import', 'tsx', 'scripts/build.ts'], { cwd: ROOT });
+    if (b.code !== 0) throw new Error(`npm run build failed: ${b.stderr.slice(-1000)}`);
+    buildMs.push(b.wallMs);
+    const s = await timeCommand([process.execPath, '--import', 'tsx', 'scripts/scenario.ts', 'local', '--quiet', '--count', profile.name === 'quick' ? '200' : '1000', '--results-dir', path.join(os.tmpdir(), 's2s-bench-results')], { cwd: ROOT });
+    if (s.code !== 0) throw new Error(`scenario:local failed (exit ${s.code}): ${s.stderr.slice(-1000)}`);
+    scenarioMs.push(s.wallMs);
+  }
+  rows.push({ section: 'Time to first result', what: 'npm run build', unit: 'ms', values: buildMs, command: 'npm run build' });
+  rows.push({ section: 'Time to first result', what: 'npm run scenario:local (default probe)', unit: 'ms', values: scenarioMs, command: `npm run scenario:local -- --quiet${profile.name === 'quick' ? ' --count 200' : ''}` });
+
+  const md = renderMarkdown(rows, { profile, started, wrk: wrk.path, k6 });
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, md);
+  await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify({ profile: profile.name, started, rows }, null, 2)}\n`);
+  process.stdout.write(md);
+  log(`wrote ${path.relative(ROOT, out)}`);
+  return 0;
+}
+
+function netemReason(): string {
+  const r = spawnSync('sh', ['-c', 'ip netns add s2s-bench-probe && ip netns exec s2s-bench-probe tc qdisc add dev lo root netem delay 1ms; rc=$?; ip netns del s2s-bench-probe; exit $rc'], { encoding: 'utf8' });
+  if (r.status === 0) return 'netem is available here but the netem row is not implemented yet: see BENCHMARKS.md';
+  return `skipped: this kernel has no netem qdisc (${(r.stderr || r.stdout).trim().split('\n').pop() ?? 'tc failed'})`;
+}
+
+export function renderMarkdown(rows: Row[], ctx: { profile: Profile; started: Date; wrk: string | null; k6: string | null }): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    `# Benchmarks (${ctx.profile.name})`,
+    '',
+    `Measured ${ctx.started.toISOString()} on ${os.hostname()}: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}.`,
+    `Command: \`npm run bench${ctx.profile.name === 'quick' ? ' -- --quick' : ''}\` — ${ctx.profile.runs} run(s) per row, median shown with min–max. Peers on the same pong in the same run: wrk ${ctx.wrk ? 'yes' : 'no'}, autocannon yes, k6 ${ctx.k6 ? 'yes' : 'no'}.`,
+    'Absolute numbers drift on a shared machine; compare the ratios, measured side by side.',
+    '',
+    '| section | what | median | min – max | target | command |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    if (r.skipped) {
+      lines.push(`| ${r.section} | ${r.what} | — | — | ${r.skipped} | \`${r.command}\` |`);
+      continue;
+    }
+    const med = fmt(median(r.values), r.unit);
+    const range = `${fmt(Math.min(...r.values), r.unit)} – ${fmt(Math.max(...r.values), r.unit)}`;
+    const target = r.target ? `${r.target.ok ? '✅' : '❌'} ${r.target.text}` : '';
+    lines.push(`| ${r.section} | ${r.what} | ${med} | ${range} | ${target} | \`${r.command}\` |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+process.exitCode = await main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
+  return 1;
+});
