@@ -1,13 +1,19 @@
 // One /ping batch: N timed calls to one allow-listed URL over node:http(s), the first split into
 // phases from socket events (token, DNS, connect, TLS, first byte), the warm ones recorded in a
 // LatencyHistogram. Lean on purpose: the warm loop allocates little beyond what node:http needs.
-import http from 'node:http';
-import https from 'node:https';
-import type { Socket } from 'node:net';
 import type { AuthMode, ConnectionMode, FirstCallPhasesMs, PingResult } from '../src/contract/ping.ts';
 import { LatencyHistogram } from '../src/results/histogram.ts';
 import type { IdTokenCache } from '../src/auth/id-token-cache.ts';
 import { redactError } from '../src/auth/redact.ts';
+import { Http1Caller, type Caller, type PhaseMarks } from './http1-caller.ts';
+import { NodeHttpCaller } from './node-http-caller.ts';
+
+/** Which client makes the calls: the lean HTTP/1.1 one (default) or node:http (cross-check). */
+export type ClientKind = 'raw' | 'node';
+
+/** Error codes that are not Node's own: what `errors.byCode` may hold besides ECONNREFUSED & co. */
+export const ERROR_CODES = { timeout: 'TIMEOUT', token: 'TOKEN_FETCH_FAILED', unknown: 'UNKNOWN' } as const;
+
 
 export interface BatchOptions {
   source: string;
@@ -16,6 +22,7 @@ export interface BatchOptions {
   count: number;
   auth: AuthMode;
   connection: ConnectionMode;
+  client: ClientKind;
   samples: boolean;
   maxSamples: number;
   callTimeoutMs: number;
@@ -26,114 +33,6 @@ export interface BatchOptions {
 }
 
 const noop = () => {};
-
-/** Error codes that are not Node's own: what `errors.byCode` may hold besides ECONNREFUSED & co. */
-export const ERROR_CODES = { timeout: 'TIMEOUT', token: 'TOKEN_FETCH_FAILED', unknown: 'UNKNOWN' } as const;
-
-class CallTimeoutError extends Error {
-  code = ERROR_CODES.timeout;
-}
-
-function codeOf(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code !== '' ? code : ERROR_CODES.unknown;
-}
-
-/** Phase timestamps of the first call, performance.now() ms. */
-interface PhaseMarks {
-  lookupMs: number;
-  connectMs: number;
-  secureMs: number;
-  sentMs: number;
-  responseMs: number;
-}
-
-/**
- * Makes calls with fixed request options; each call's outcome lands in fields, not in a new
- * object, so the warm loop stays lean.
- */
-class Caller {
-  status = 0;
-  code: string | null = null;
-  durationMs = 0;
-  private readonly mod: typeof http | typeof https;
-  private readonly options: https.RequestOptions;
-  private current: http.ClientRequest | null = null;
-  private readonly keepAliveAgent: http.Agent | null;
-
-  constructor(
-    url: URL,
-    private readonly connection: ConnectionMode,
-    private readonly timeoutMs: number,
-  ) {
-    const isHttps = url.protocol === 'https:';
-    this.mod = isHttps ? https : http;
-    // maxSockets 1: every warm call rides the one kept-alive connection, as Go's client did in the post.
-    this.keepAliveAgent =
-      connection === 'reuse' ? new (isHttps ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 1, scheduling: 'lifo' }) : null;
-    this.options = {
-      protocol: url.protocol,
-      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-      port: url.port || (isHttps ? 443 : 80),
-      path: `${url.pathname}${url.search}`,
-      method: 'GET',
-      headers: { 'user-agent': 's2s-latency-ping' },
-      // `false` gives every call its own one-shot agent: a fresh TCP connection and TLS handshake.
-      agent: this.keepAliveAgent ?? false,
-    };
-  }
-
-  setToken(token: string | null): void {
-    this.options.headers = token ? { 'user-agent': 's2s-latency-ping', authorization: `Bearer ${token}` } : { 'user-agent': 's2s-latency-ping' };
-  }
-
-  /** Cuts the call in flight (abort); its outcome is not counted. */
-  cancel(): void {
-    this.current?.destroy();
-  }
-
-  close(): void {
-    this.keepAliveAgent?.destroy();
-  }
-
-  /** One call; fills status/code/durationMs. `marks` asks for the phase timestamps (first call). */
-  call(marks: PhaseMarks | null): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const startMs = performance.now();
-      let done = false;
-      const finish = (status: number, code: string | null) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.durationMs = performance.now() - startMs;
-        this.status = status;
-        this.code = code;
-        this.current = null;
-        resolve();
-      };
-      const req = this.mod.request(this.options, (res) => {
-        if (marks) marks.responseMs = performance.now();
-        res.on('data', noop);
-        res.on('end', () => finish(res.statusCode ?? 0, null));
-        res.on('error', (err) => finish(0, codeOf(err)));
-        // A response cut before its end never emits 'end' (aborted) — treat it as a reset.
-        res.on('close', () => finish(0, 'ECONNRESET'));
-      });
-      this.current = req;
-      req.on('error', (err) => finish(0, codeOf(err)));
-      if (marks) {
-        req.once('socket', (socket: Socket) => {
-          socket.once('lookup', () => (marks.lookupMs = performance.now()));
-          socket.once('connect', () => (marks.connectMs = performance.now()));
-          socket.once('secureConnect', () => (marks.secureMs = performance.now()));
-        });
-        req.once('finish', () => (marks.sentMs = performance.now()));
-      }
-      const timer = setTimeout(() => req.destroy(new CallTimeoutError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-      req.end();
-    });
-  }
-}
 
 function emptyPhases(): FirstCallPhasesMs {
   return { tokenMs: 0, dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, totalMs: 0 };
@@ -180,7 +79,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchOutcome> {
   const samplesCap = o.samples ? Math.min(o.maxSamples, o.count) : 0;
   const samplesMs: number[] | undefined = o.samples ? [] : undefined;
   let samplesDropped = false;
-  const caller = new Caller(o.url, o.connection, o.callTimeoutMs);
+  const caller: Caller = o.client === 'node' ? new NodeHttpCaller(o.url, o.connection, o.callTimeoutMs) : new Http1Caller(o.url, o.connection, o.callTimeoutMs);
   // Stopped by the deadline or the signal: the call in flight is cut and not counted.
   let stopped = false;
   let wakeOnStop: () => void = noop;
@@ -311,6 +210,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchOutcome> {
     url: shownUrl(o.url),
     auth: o.auth,
     connection: o.connection,
+    client: o.client,
     countRequested: o.count,
     calls,
     truncated: calls < o.count,

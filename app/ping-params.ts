@@ -13,6 +13,8 @@ export interface PingRequest {
   count: number;
   auth: AuthMode;
   connection: ConnectionMode;
+  /** raw = the lean HTTP/1.1 client (default), node = node:http (cross-check). */
+  client: 'raw' | 'node';
   format: PingFormat;
   samples: boolean;
 }
@@ -88,8 +90,9 @@ export function parsePingRequest(search: URLSearchParams, config: AppConfig): Pi
   const count = parseCount(search, config.pingMaxCount);
   const auth = parseAuth(search);
   const connection = oneOf(search, 'connection', ['reuse', 'new'] as const, 'reuse');
+  const client = oneOf(search, 'client', ['raw', 'node'] as const, 'raw');
   const format = oneOf(search, 'format', ['json', 'text'] as const, 'json');
   const samples = oneOf(search, 'samples', ['0', '1', 'true', 'false'] as const, '0');
   const { target, url } = resolveTarget(search, config);
-  return { target, url, count, auth, connection, format, samples: samples === '1' || samples === 'true' };
+  return { target, url, count, auth, connection, client, format, samples: samples === '1' || samples === 'true' };
 }

@@ -13,7 +13,7 @@ export function renderPingText(r: PingResult, firstError: string | null): string
     ...Object.entries(r.errors.byCode).map(([k, v]) => `${k}: ${v}`),
   ];
   const lines = [
-    `ping ${r.source} -> ${r.target} (${r.url})  auth=${r.auth} connection=${r.connection}`,
+    `ping ${r.source} -> ${r.target} (${r.url})  auth=${r.auth} connection=${r.connection} client=${r.client ?? 'raw'}`,
     `calls ${r.calls}/${r.countRequested}${r.truncated ? ' (truncated)' : ''}  errors ${r.errors.total}${errors.length ? ` (${errors.join(', ')})` : ''}  duration ${r.durationMs.toFixed(1)} ms`,
     '',
     `first call  status ${r.first.status ?? '-'}${r.first.errorCode ? ` error ${r.first.errorCode}` : ''}${firstError ? `: ${firstError}` : ''}`,

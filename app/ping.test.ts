@@ -87,9 +87,10 @@ describe('batches', () => {
     const r = await ping(svc.url, 'target=pong-unsec&count=200');
     expect(r).toMatchObject({ schemaVersion: 1, source: 'local', target: 'pong-unsec', auth: 'none', connection: 'reuse', calls: 200, truncated: false });
     expect(r.url).toBe(`${pong.url}/pong`);
-    expect(r.errors).toEqual({ total: 0, byStatus: {}, byCode: {} });
+    expect(r.errors, JSON.stringify(r.first)).toEqual({ total: 0, byStatus: {}, byCode: {} });
     expect(r.first.status).toBe(200);
     expect(r.first.error).toBeUndefined();
+    expect(r.client).toBe('raw');
     expect(r.first.phasesMs.tokenMs).toBe(0);
     expect(r.first.phasesMs.tlsMs).toBe(0);
     expect(r.first.phasesMs.connectMs).toBeGreaterThan(0);
@@ -117,6 +118,18 @@ describe('batches', () => {
     const r = await ping(svc.url, 'target=sockets&count=6&connection=new');
     expect(r.connection).toBe('new');
     expect(sockets.connections() - mid).toBe(6);
+  });
+
+  it('gives the same counts with client=node (node:http) as with the default raw client', async () => {
+    const before = sockets.connections();
+    const r = await ping(svc.url, 'target=sockets&count=30&client=node');
+    expect(r).toMatchObject({ client: 'node', calls: 30, errors: { total: 0 } });
+    expect(r.warm.count).toBe(29);
+    expect(sockets.connections() - before).toBe(1);
+    const bad = await ping(svc.url, `url=${pong.url}/pong?status=418&count=4&client=node`);
+    expect(bad.errors.byStatus).toEqual({ '418': 4 });
+    const down = await ping(svc.url, 'target=down&count=3&client=node');
+    expect(down.errors.byCode).toEqual({ ECONNREFUSED: 3 });
   });
 
   it('returns samples when asked, capped by PING_MAX_SAMPLES', async () => {

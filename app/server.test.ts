@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PingResult } from '../src/contract/ping.ts';
 import { createRunCa, issueServerCert, type RunCa } from '../src/platforms/local/ca.ts';
 import { startMetadataEmulator, type MetadataEmulator } from '../src/platforms/local/metadata-emulator.ts';
-import { runServiceExpectingExit, startService, type ServiceProcess } from './testing/service-process.ts';
+import { runServiceExpectingExit, startService, stopAllServices, type ServiceProcess } from './testing/service-process.ts';
 import { listen, type Running } from './testing/servers.ts';
 
 const PING_SA = 'ping-sa@s2s-local.iam.gserviceaccount.com';
@@ -70,10 +70,12 @@ beforeAll(async () => {
     METADATA_SERVER_DETECTION: 'assume-present',
     SHUTDOWN_GRACE_MS: '300',
   });
-});
+  // Key generation and three tsx processes: slow when the shared machine is busy.
+}, 180_000);
 
 afterAll(async () => {
   await Promise.all([ping?.stop(), pongSec?.stop(), pongUnsec?.stop()]);
+  await stopAllServices();
   await Promise.all([emu?.stop(), gate?.close()]);
   if (dir) await rm(dir, { recursive: true, force: true });
 });

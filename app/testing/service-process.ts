@@ -5,6 +5,26 @@ import { fileURLToPath } from 'node:url';
 
 const SERVER = fileURLToPath(new URL('../server.ts', import.meta.url));
 
+/** Every child started here, so a test whose setup timed out still leaves no process behind. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+/** Stops every service this process started and is still running (afterAll safety net). */
+export async function stopAllServices(): Promise<void> {
+  await Promise.all(
+    [...children].map((c) =>
+      c.exitCode !== null || c.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+          }),
+    ),
+  );
+}
+
 export interface ServiceProcess {
   url: string;
   child: ChildProcess;
@@ -20,8 +40,14 @@ export function startService(env: Record<string, string>): Promise<ServiceProces
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
   let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString('utf8');

@@ -53,6 +53,8 @@ export interface PingResult {
   url: string;
   auth: AuthMode;
   connection: ConnectionMode;
+  /** Which client made the calls: 'raw' (lean HTTP/1.1, the default) or 'node' (node:http, cross-check). */
+  client?: 'raw' | 'node';
   /** Calls asked for. */
   countRequested: number;
   /** Calls actually made (less than requested when the batch deadline cut it). */
