@@ -39,6 +39,25 @@ const verdicts = (s: Summary) => {
   return out;
 };
 
+/**
+ * The reference script's one wall-clock threshold, http_req_duration{kind:load} p(99)<1000, can honestly
+ * fail when the shared 2-core machine is saturated (load averages of 30+ were seen). Every other verdict
+ * is deterministic (pong answers inner_ms 1.25 and 403s on purpose) and must equal the fixture's; this
+ * one may flip only together with k6's stderr line naming exactly that metric.
+ */
+function wallClockCrossed(stderr: string): boolean {
+  const crossed = /level=error msg="thresholds on metrics '([^']*)' have been crossed"/.exec(stderr);
+  if (!crossed) return false;
+  expect(crossed[1]).toBe('http_req_duration{kind:load}');
+  return true;
+}
+
+function expectedVerdicts(fixture: Summary, loadCrossed: boolean): Record<string, Record<string, boolean>> {
+  const out = verdicts(fixture);
+  if (loadCrossed) out['http_req_duration{kind:load}'] = { 'p(99)<1000': false };
+  return out;
+}
+
 async function lineShapes(file: string): Promise<Record<string, string[]>> {
   const shapes = new Map<string, Set<string>>();
   const add = (kind: string, keys: string[]) => {
@@ -67,14 +86,14 @@ describe('reference.js against the fixture', { timeout: 180_000 }, () => {
     const out = path.join(dir, 'out.ndjson.gz');
     const exported = path.join(dir, 'summary-export.json');
     const r = await runCli([REFERENCE_JS, '-e', `BASE=${pong.base}`, '-e', `OUT_DIR=${dir}`, '-e', 'P95=500', '--summary-export', exported, '--out', `json=${out}`]);
-    expect(r.stderr).not.toMatch(/level=error/);
-    expect(r.code).toBe(0);
+    const loadCrossed = wallClockCrossed(r.stderr);
+    expect(r.code).toBe(loadCrossed ? 99 : 0);
 
     const ours = await readJson<Summary>(path.join(dir, 'handle-summary.json'));
     const theirs = await readJson<Summary>(path.join(FIXTURES, 'pass/handle-summary.json'));
     expect(metricKeys(ours)).toEqual(metricKeys(theirs));
     expect(valueKeysByType(ours)).toEqual(valueKeysByType(theirs));
-    expect(verdicts(ours)).toEqual(verdicts(theirs));
+    expect(verdicts(ours)).toEqual(expectedVerdicts(theirs, loadCrossed));
     expect(Object.keys(ours).sort()).toEqual(Object.keys(theirs).sort());
     expect(ours.metrics.iterations?.values.count).toBeGreaterThanOrEqual(20);
     expect(ours.metrics.vus_max?.values.value).toBeGreaterThanOrEqual(6);
@@ -98,10 +117,12 @@ describe('reference.js against the fixture', { timeout: 180_000 }, () => {
     const { dir } = await writeScript('unused.js', '');
     const r = await runCli([REFERENCE_JS, '-e', `BASE=${pong.base}`, '-e', `OUT_DIR=${dir}`, '-e', 'P95=0.001']);
     expect(r.code).toBe(99);
-    expect(r.stderr).toMatch(/^time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" level=error msg="thresholds on metrics 's2s_latency_ms\{target:pong-sec\}' have been crossed"$/m);
+    const loadCrossed = /level=error msg="thresholds on metrics 'http_req_duration\{kind:load\}, /.test(r.stderr);
+    const metrics = loadCrossed ? "http_req_duration\\{kind:load\\}, s2s_latency_ms\\{target:pong-sec\\}" : 's2s_latency_ms\\{target:pong-sec\\}';
+    expect(r.stderr).toMatch(new RegExp(`^time="\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ" level=error msg="thresholds on metrics '${metrics}' have been crossed"$`, 'm'));
     const ours = await readJson<Summary>(path.join(dir, 'handle-summary.json'));
     const theirs = await readJson<Summary>(path.join(FIXTURES, 'fail/handle-summary.json'));
-    expect(verdicts(ours)).toEqual(verdicts(theirs));
+    expect(verdicts(ours)).toEqual(expectedVerdicts(theirs, loadCrossed));
   });
 });
 
