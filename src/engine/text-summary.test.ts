@@ -140,6 +140,17 @@ describe('renderTextSummary', () => {
   });
 });
 
+describe('renderTextSummary on partial data', () => {
+  it('renders a summary read back without options, state or root_group using k6 defaults', async () => {
+    const { ours } = await summaryFromFixture('pass');
+    const partial = { metrics: structuredClone(ours.metrics) } as unknown as SummaryData;
+    const text = renderTextSummary(partial);
+    expect(text).toContain('    http_req_duration..............: avg=');
+    expect(text).toContain('p(95)=');
+    expect(text).toContain('    checks_total.......: 121     0/s');
+  });
+});
+
 describe('value formatting', () => {
   it.each([
     [0, '0s'],

@@ -1,7 +1,7 @@
 // k6 v1's end-of-test text summary (compact mode): the THRESHOLDS block and TOTAL RESULTS with the checks
 // block and the CUSTOM / HTTP / EXECUTION / NETWORK sections, laid out column for column like k6 prints it.
 import { BUILTIN_METRICS } from '../results/metrics.ts';
-import { thresholdEvaluationOf, type CheckNode, type GroupNode, type SummaryData, type SummaryMetric } from '../results/summary.ts';
+import { DEFAULT_SUMMARY_TREND_STATS, thresholdEvaluationOf, type CheckNode, type GroupNode, type SummaryData, type SummaryMetric } from '../results/summary.ts';
 import type { ThresholdEvaluation } from '../results/thresholds.ts';
 
 export interface TextSummaryOptions {
@@ -195,7 +195,7 @@ function thresholdLines(data: SummaryData, opts: TextSummaryOptions, paint: Pain
   if (keys.length === 0) return [];
   const observed = new Map<string, number | null>();
   for (const r of (opts.thresholds ?? thresholdEvaluationOf(data))?.results ?? []) observed.set(`${r.metric}\u0000${r.expression}`, r.observed);
-  const timeUnit = data.options.summaryTimeUnit;
+  const timeUnit = data.options?.summaryTimeUnit ?? '';
   const out = ['  █ THRESHOLDS ', ''];
   for (const key of keys) {
     const m = data.metrics[key]!;
@@ -221,12 +221,12 @@ function thresholdLines(data: SummaryData, opts: TextSummaryOptions, paint: Pain
 
 function checkLines(data: SummaryData, paint: Paint): string[] {
   const checks = data.metrics.checks;
-  const list = collectChecks(data.root_group);
+  const list = data.root_group ? collectChecks(data.root_group) : [];
   if (!checks && list.length === 0) return [];
   const passes = checks?.values.passes ?? list.reduce((n, c) => n + c.passes, 0);
   const fails = checks?.values.fails ?? list.reduce((n, c) => n + c.fails, 0);
   const total = passes + fails;
-  const seconds = data.state.testRunDurationMs / 1000;
+  const seconds = (data.state?.testRunDurationMs ?? 0) / 1000;
   const rows: Row[] = [
     { label: 'checks_total', cells: [String(total), `${toFixedNoTrailingZeros(seconds > 0 ? total / seconds : 0, 6)}/s`] },
     { label: 'checks_succeeded', cells: [formatPercent(total ? passes / total : 0), `${passes} out of ${total}`] },
@@ -249,8 +249,9 @@ function checkLines(data: SummaryData, paint: Paint): string[] {
 export function renderTextSummary(data: SummaryData, opts: TextSummaryOptions = {}): string {
   const paint = opts.color ? COLOR : PLAIN;
   const mode = opts.mode ?? 'compact';
-  const stats = data.options.summaryTrendStats;
-  const timeUnit = data.options.summaryTimeUnit;
+  // Summaries read back from JSON (collect, the runner) may lack options/state: fall back to k6's defaults.
+  const stats = data.options?.summaryTrendStats ?? DEFAULT_SUMMARY_TREND_STATS;
+  const timeUnit = data.options?.summaryTimeUnit ?? '';
 
   // Parent metrics per section, each followed by its sub-metrics (sorted by their tag filter).
   const parents = new Map<string, string[]>();
