@@ -46,10 +46,13 @@ export function selectForTeardown(state: DeployState, target: TeardownTarget): C
   const remaining = state.created.filter((r) => r.platform !== 'shared' && !chosen.includes(r));
   const otherDeployed = (target === 'cloudrun' && state.gke !== null) || (target === 'gke' && state.cloudrun !== null);
   if (target === 'all' || (remaining.length === 0 && !otherDeployed)) chosen = [...chosen, ...state.created.filter((r) => r.platform === 'shared')];
-  // A deleted cluster takes its namespaces and its fleet membership with it.
-  if (chosen.some((r) => r.kind === 'cluster')) chosen = chosen.filter((r) => r.kind !== 'namespace' && r.kind !== 'fleet-membership');
   const order = (r: CreatedResource) => state.created.findIndex((c) => sameResource(c, r));
   return chosen.sort((a, b) => order(b) - order(a));
+}
+
+/** A deleted cluster takes its namespaces and its fleet membership with it: those need no command of their own. */
+export function goneWithCluster(resources: CreatedResource[]): CreatedResource[] {
+  return resources.some((r) => r.kind === 'cluster') ? resources.filter((r) => r.kind === 'namespace' || r.kind === 'fleet-membership') : [];
 }
 
 export async function teardown(target: TeardownTarget, opts: { yes: boolean; dryRun: boolean }, io: TeardownIo = defaultIo()): Promise<number> {
@@ -59,7 +62,9 @@ export async function teardown(target: TeardownTarget, opts: { yes: boolean; dry
     io.out(`teardown:${target}: nothing to delete (no deploy state at ${path}).\n`);
     return 0;
   }
-  const doomed = selectForTeardown(state, target);
+  const selected = selectForTeardown(state, target);
+  const implied = goneWithCluster(selected);
+  const doomed = selected.filter((r) => !implied.includes(r));
   if (doomed.length === 0) {
     io.out(`teardown:${target}: deploy created nothing for ${target} in project ${state.project} (state ${path}).\n`);
   }
@@ -93,7 +98,7 @@ export async function teardown(target: TeardownTarget, opts: { yes: boolean; dry
       );
       return 1;
     }
-    state.created = state.created.filter((c) => !sameResource(c, r));
+    state.created = state.created.filter((c) => !sameResource(c, r) && !(r.kind === 'cluster' && implied.some((i) => sameResource(i, c))));
     writeState(path, state);
   }
   if (target === 'cloudrun' || target === 'all') state.cloudrun = null;

@@ -24,8 +24,10 @@ export function redact(text: string): string {
   return text.replace(TOKEN_SHAPE, 'eyJ…[redacted]');
 }
 
-/** What to do for the usual reasons a gcloud/kubectl command fails. */
-export function adviceFor(stderr: string, exitCode: number, argv: string[]): string {
+const GENERIC_ADVICE = 'read the error above, fix the cause, then run the same deploy again: finished steps are skipped';
+
+/** What to do for the usual reasons a gcloud/kubectl command fails; null when the error is not a known kind. */
+export function knownAdvice(stderr: string, exitCode: number, argv: string[]): string | null {
   const tool = argv[0] ?? 'the command';
   if (exitCode === 127 || /command not found|ENOENT/.test(stderr)) {
     return `${tool} is not installed or not on PATH: install the Google Cloud SDK (https://cloud.google.com/sdk/docs/install) and \`gcloud components install kubectl\``;
@@ -46,7 +48,13 @@ export function adviceFor(stderr: string, exitCode: number, argv: string[]): str
   if (/FAILED_PRECONDITION.*allUsers|One or more users named in the policy do not belong to a permitted customer/i.test(stderr)) {
     return 'an organization policy (domain restricted sharing) forbids allUsers: deploy with --ping-private, or ask your admin for an exception';
   }
-  return 'read the error above, fix the cause, then run the same deploy again: finished steps are skipped';
+  return null;
+}
+
+/** The known advice first (it names the actual cause), then what the step itself knows. */
+export function adviceFor(stderr: string, exitCode: number, argv: string[], stepHint?: string): string {
+  const known = knownAdvice(stderr, exitCode, argv);
+  return [known, stepHint].filter((x): x is string => Boolean(x)).join('; also: ') || GENERIC_ADVICE;
 }
 
 export class CommandFailedError extends Error {
@@ -138,7 +146,7 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecSu
     } else {
       result = await run(argv);
       if (result.exitCode !== 0) {
-        throw new CommandFailedError(step, argv, result.exitCode, result.stderr, step.hint ?? adviceFor(result.stderr, result.exitCode, argv));
+        throw new CommandFailedError(step, argv, result.exitCode, result.stderr, adviceFor(result.stderr, result.exitCode, argv, step.hint));
       }
     }
     summary.ran.push(step.id);
