@@ -152,6 +152,7 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
         log: (line) => {
           if (!flags.quiet && line.startsWith('local platform:')) err(line);
         },
+        notice: (line) => err(line),
       });
     } catch (e) {
       err(`scenario: ${(e as Error).message}`);

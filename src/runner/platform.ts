@@ -23,21 +23,15 @@ export interface OpenPlatformOptions {
   /** Extra env for the local ping (batch concurrency and deadline sized for the run). */
   pingEnv: Record<string, string>;
   log: (line: string) => void;
+  /** One-line notices that must always reach the user (e.g. which token source is used). */
+  notice: (line: string) => void;
 }
 
-/** google-auth-library (or gcloud) tokens, from the shared runner token module. */
-async function cloudTokenSource(): Promise<TokenSource> {
-  const mod = (await import('../auth/runner-tokens.ts')) as Record<string, unknown>;
-  // The module's exact export is owned by the platform helper; accept the shapes it documents.
-  const fn = (mod.fetchRunnerIdToken ?? mod.getRunnerIdToken ?? mod.runnerIdToken) as TokenSource | undefined;
-  if (typeof fn === 'function') return fn;
-  const factory = mod.createRunnerTokens as (() => { token?: TokenSource; fetchIdToken?: TokenSource }) | undefined;
-  if (typeof factory === 'function') {
-    const tokens = factory();
-    const get = tokens.fetchIdToken ?? tokens.token;
-    if (get) return get.bind(tokens);
-  }
-  throw new Error('src/auth/runner-tokens.ts exports no token function the runner knows');
+/** google-auth-library (or gcloud) tokens from the shared runner token module: cached, refreshed before expiry. */
+async function cloudTokenSource(log: (line: string) => void): Promise<TokenSource> {
+  const { RunnerTokens } = await import('../auth/runner-tokens.ts');
+  const tokens = new RunnerTokens({ notice: log });
+  return (serviceUrl) => tokens.get(serviceUrl);
 }
 
 export async function openPlatform(name: PlatformName, opts: OpenPlatformOptions): Promise<PlatformSession> {
@@ -63,7 +57,7 @@ export async function openPlatform(name: PlatformName, opts: OpenPlatformOptions
   return {
     resolved,
     tokens: async (audience) => {
-      source ??= await cloudTokenSource();
+      source ??= await cloudTokenSource(opts.notice);
       return source(audience);
     },
     stop: () => resolved.stop(),

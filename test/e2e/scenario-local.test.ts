@@ -2,7 +2,7 @@
 // bounded runs. Latency gates are loosened on purpose: this machine is shared and noisy, and these tests
 // check behaviour (exit codes, files, table, verdicts, no token anywhere), never timing.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
@@ -35,12 +35,13 @@ interface Ran {
   folder: string | null;
 }
 
-/** Runs `node bin/s2s.mjs scenario <args>` with K6_BIN/PATH free of k6, into its own results dir. */
-async function scenario(name: string, args: string[]): Promise<Ran> {
+/** Runs `node bin/s2s.mjs scenario <args>` (embedded engine unless args say otherwise) into its own results dir. */
+async function scenario(name: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Ran> {
   const resultsDir = path.join(resultsRoot, name);
-  const env = { ...process.env, K6_BIN: '' };
-  delete env.K6_BIN;
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/s2s.mjs'), 'scenario', ...args, '--engine', 'embedded', '--results-dir', resultsDir], {
+  const { K6_BIN: _k6, ...base } = process.env;
+  const env = { ...base, ...extraEnv };
+  const engine = args.includes('--engine') ? [] : ['--engine', 'embedded'];
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/s2s.mjs'), 'scenario', ...args, ...engine, '--results-dir', resultsDir], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -135,6 +136,78 @@ describe('s2s scenario local (end to end)', () => {
     expect(meta.config).toMatchObject({ scenario: 'load', rate: 10, duration: '3s', batchCount: 5 });
     await expectNoToken(folder, run.output);
   }, RUN_TIMEOUT_MS);
+
+  it('--engine k6 runs the k6 found in K6_BIN with the dashboard export, the run CA and the config in its env', async () => {
+    // A stand-in k6: records what it was given, writes the summary where the config says, exits 0.
+    const dir = path.join(resultsRoot, 'fake-k6');
+    await mkdir(dir, { recursive: true });
+    const fake = path.join(dir, 'k6');
+    const record = path.join(dir, 'record.json');
+    await writeFile(fake, `#!${process.execPath}
+const fs = require('node:fs');
+if (process.argv[2] === 'version') { console.log('k6 v1.3.0 (stand-in)'); process.exit(0); }
+const config = JSON.parse(process.env.S2S_CONFIG);
+const pick = ['K6_WEB_DASHBOARD', 'K6_WEB_DASHBOARD_EXPORT', 'K6_WEB_DASHBOARD_PERIOD', 'K6_WEB_DASHBOARD_PORT', 'SSL_CERT_FILE'];
+fs.writeFileSync(${JSON.stringify(record)}, JSON.stringify({ argv: process.argv.slice(2), env: Object.fromEntries(pick.map((k) => [k, process.env[k]])), pairs: config.pairs.length }));
+fs.writeFileSync(config.summaryPath, JSON.stringify({ metrics: { s2s_errors: { type: 'rate', contains: 'default', values: { rate: 0, passes: 0, fails: 3 }, thresholds: { 'rate<0.01': { ok: true } } } }, root_group: { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: [], checks: [] }, options: { summaryTrendStats: [], summaryTimeUnit: '', noColor: true }, state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: 1 } }));
+fs.writeFileSync(process.env.K6_WEB_DASHBOARD_EXPORT, '<html></html>');
+`);
+    await chmod(fake, 0o755);
+    const run = await scenario('k6', ['local', '--engine', 'k6', '--count', '3', '--quiet'], { K6_BIN: fake });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain(`k6 at ${fake} (--engine k6)`);
+    const rec = JSON.parse(await readFile(record, 'utf8')) as { argv: string[]; env: Record<string, string>; pairs: number };
+    expect(rec.argv[0]).toBe('run');
+    expect(rec.argv.at(-1)).toBe(path.join(ROOT, 'build/probe.js'));
+    expect(rec.argv).toContain('--out');
+    expect(rec.env).toMatchObject({ K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PERIOD: '1s', K6_WEB_DASHBOARD_PORT: '-1' });
+    expect(rec.env.SSL_CERT_FILE).toMatch(/ca\.pem$/);
+    expect(rec.pairs).toBe(3);
+    const folder = run.folder as string;
+    expect((await readdir(folder)).sort()).toEqual(['console.txt', 'dashboard.html', 'junit.xml', 'run.json', 'summary.json']);
+    const meta = await readRun(folder);
+    expect(validateRun(meta)).toBe(true);
+    expect(meta).toMatchObject({ engine: { name: 'k6', version: 'v1.3.0' }, status: 'passed', files: { dashboard: 'dashboard.html' } });
+  }, RUN_TIMEOUT_MS);
+
+  it('Ctrl-C: the engine stops gracefully, the folder is still written and marked interrupted, the platform is stopped', async () => {
+    const resultsDir = path.join(resultsRoot, 'interrupt');
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/s2s.mjs'), 'scenario', 'local', '--engine', 'embedded', '--count', '50000', '--results-dir', resultsDir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let sent = false;
+    const onData = (c: Buffer) => {
+      output += c.toString();
+      // The engine prints "running (…)" once the scenario runs: interrupt then, as a user would.
+      if (!sent && /running \(/.test(output)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(sent, output).toBe(true);
+    expect(code, output).not.toBe(0);
+    expect(output).toContain('local platform: stopped');
+    const runs = (await readdir(resultsDir)).filter((n) => !n.startsWith('.'));
+    expect(runs).toHaveLength(1);
+    const meta = await readRun(path.join(resultsDir, runs[0] as string));
+    expect(validateRun(meta)).toBe(true);
+    expect(meta).toMatchObject({ status: 'interrupted', interrupted: true });
+    expect(await readdir(resultsDir)).toEqual(runs);
+  }, RUN_TIMEOUT_MS);
+
+  it('cloudrun without a deployment fails at once, exit 2, saying which deploy to run first', async () => {
+    const stateDir = path.join(resultsRoot, 'empty-state');
+    await mkdir(stateDir, { recursive: true });
+    const run = await scenario('cloudrun', ['cloudrun'], { S2S_STATE_DIR: stateDir });
+    expect(run.code, run.output).toBe(2);
+    expect(run.output).toContain('npm run deploy:cloudrun');
+    expect(run.folder).toBeNull();
+  });
 
   it('bad flags fail at once with exit 2 and a message naming the flag', async () => {
     const run = await scenario('bad', ['local', '--count', 'lots']);
