@@ -67,11 +67,11 @@ export class CommandFailedError extends Error {
     hint: string,
   ) {
     const detail = redact(stderr.trim()).split('\n').slice(-8).join('\n    ');
-    super(
+    super(redact(
       `step "${step.description}" failed: \`${commandLine(argv)}\` exited with code ${exitCode}` +
         (detail ? `\n    ${detail}` : '') +
         `\n  what to do: ${hint}`,
-    );
+    ));
   }
 }
 
@@ -182,9 +182,9 @@ async function waitFor(
   }
   const seconds = Math.round((wait.attempts - 1) * wait.delayMs / 1000);
   const lastWords = redact((last.stderr || last.stdout).trim()).split('\n').slice(-3).join(' / ');
-  throw new WaitTimeoutError(
+  throw new WaitTimeoutError(redact(
     `step "${step.description}" timed out: \`${commandLine(argv)}\` was not ready after ${wait.attempts} checks (~${seconds} s)` +
       (lastWords ? `; last answer: ${lastWords}` : '') +
       `\n  what to do: ${wait.timeoutHint}`,
-  );
+  ));
 }
