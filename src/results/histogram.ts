@@ -39,7 +39,8 @@ export interface HistogramStatsMs {
 
 function newHdr(): hdr.Histogram {
   return hdr.build({
-    bitBucketSize: 'packed',
+    // 32-bit counters: ~5× faster to record than 'packed' (measured here), ~46 KB per histogram.
+    bitBucketSize: 32,
     autoResize: true,
     lowestDiscernibleValue: 1,
     numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
@@ -150,7 +151,7 @@ export class LatencyHistogram {
   static fromSnapshot(s: HistogramSnapshot): LatencyHistogram {
     if (s.encoding !== 'hdr-ns-b64') throw new Error(`unknown histogram encoding "${String(s.encoding)}" (expected hdr-ns-b64)`);
     const out = new LatencyHistogram();
-    const decoded = hdr.decodeFromCompressedBase64(s.hdr, 'packed');
+    const decoded = hdr.decodeFromCompressedBase64(s.hdr, 32);
     out.h.add(decoded);
     decoded.destroy();
     out.count = s.count;
