@@ -9,7 +9,12 @@ interface Cached {
   token: string;
   /** Seconds since epoch, or null when the token carries no readable exp. */
   expSec: number | null;
+  /** No broker call before this time, ms since epoch: the broker may still hold the same token for a moment. */
+  nextAttemptMs: number;
 }
+
+/** Pause between two broker calls for the same token, ms. */
+const BROKER_RETRY_MS = 5000;
 
 const cache: Record<string, Cached> = {};
 
@@ -32,18 +37,19 @@ export function bearer(envName: string, broker: TokenBrokerConfig | null): strin
     if (token === undefined || token === '') {
       throw new Error(`token env var ${envName} is empty: run through npm run scenario:<platform>, which fetches the ID token.`);
     }
-    entry = { token, expSec: expiryOf(token) };
+    entry = { token, expSec: expiryOf(token), nextAttemptMs: 0 };
     cache[envName] = entry;
   }
-  const nowSec = Date.now() / 1000;
-  if (broker && entry.expSec !== null && nowSec > entry.expSec - broker.refreshBeforeExpirySec) {
+  const nowMs = Date.now();
+  if (broker && entry.expSec !== null && nowMs >= entry.nextAttemptMs && nowMs / 1000 > entry.expSec - broker.refreshBeforeExpirySec) {
+    entry.nextAttemptMs = nowMs + BROKER_RETRY_MS;
     const res = http.get(`${broker.url}/token?env=${encodeURIComponent(envName)}`, {
       headers: { 'X-S2S-Broker-Key': __ENV[broker.keyEnv] ?? '' },
       tags: { name: 's2s-token-broker' },
       responseType: 'text',
     });
     if (res.status === 200 && typeof res.body === 'string' && res.body.length > 0) {
-      entry = { token: res.body, expSec: expiryOf(res.body) };
+      entry = { token: res.body, expSec: expiryOf(res.body), nextAttemptMs: nowMs + BROKER_RETRY_MS };
       cache[envName] = entry;
     } else {
       console.warn(`token broker refresh for ${envName} failed (status ${res.status}); keeping the current token`);

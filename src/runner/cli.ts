@@ -30,8 +30,16 @@ export interface RunnerIo {
 
 /** Env var the broker key travels in (the key is not a token, but it is still never written anywhere). */
 const BROKER_KEY_ENV = 'S2S_TOKEN_BROKER_KEY';
-/** Refresh a token this long before it expires (ID tokens live 1 h). */
+/** Refresh a token this long before it expires (ID tokens live 1 h); S2S_TOKEN_REFRESH_BEFORE_SEC overrides (0..3600). */
 const REFRESH_BEFORE_EXPIRY_SEC = 300;
+
+function refreshBeforeExpirySec(env: NodeJS.ProcessEnv): number {
+  const raw = env.S2S_TOKEN_REFRESH_BEFORE_SEC;
+  if (raw === undefined || raw === '') return REFRESH_BEFORE_EXPIRY_SEC;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 3600) throw new FlagError(`S2S_TOKEN_REFRESH_BEFORE_SEC=${JSON.stringify(raw)}: must be an integer number of seconds in 0..3600.`);
+  return n;
+}
 /** Signals arriving this close to the first are the same Ctrl-C relayed by npm/tsx, not a second press. */
 const DUPLICATE_SIGNAL_MS = 1000;
 
@@ -186,7 +194,7 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
       thresholds,
       tokenEnv,
       summaryPath: folder.file(RUN_FILES.summary),
-      tokenBroker: broker ? { url: broker.url, keyEnv: BROKER_KEY_ENV, refreshBeforeExpirySec: REFRESH_BEFORE_EXPIRY_SEC } : null,
+      tokenBroker: broker ? { url: broker.url, keyEnv: BROKER_KEY_ENV, refreshBeforeExpirySec: refreshBeforeExpirySec(process.env) } : null,
     });
 
     const cmd = engineCommand(engine, {
@@ -265,6 +273,7 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
     } else {
       err(`scenario: the engine wrote no summary (exit ${exitCode ?? exit.signal}); the run folder records what is known.`);
     }
+    if (broker && broker.served() > 0) out(`token broker: ${broker.served()} refreshed token(s) handed to the engine`);
     const shown = path.relative(process.cwd(), written.dir);
     out(`run folder: ${shown.startsWith('..') || shown === '' ? written.dir : shown} (${written.meta.status}, engine ${engine.name}, ${Math.round((Date.now() - engineStartedMs) / 100) / 10} s)`);
     // An interrupted run is not a pass, even when the engine stopped cleanly.

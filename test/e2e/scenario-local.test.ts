@@ -122,6 +122,15 @@ describe('s2s scenario local (end to end)', () => {
     await expectNoToken(run.folder as string, run.output);
   }, RUN_TIMEOUT_MS);
 
+  it('token refresh: when a token nears expiry the VU gets a fresh one from the runner over loopback', async () => {
+    // Refreshing 3600 s before expiry makes every call of a 1 h token "near expiry": each one goes to the broker.
+    const run = await scenario('refresh', ['local', '--scenario', 'direct', '--count', '3', '--quiet', ...LOOSE], { S2S_TOKEN_REFRESH_BEFORE_SEC: '3600' });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/token broker: [1-9]\d* refreshed token\(s\) handed to the engine/);
+    expect(run.output).toMatch(/runner → pong-sec\s+id-token\s+.*\s0\s+3\n/);
+    await expectNoToken(run.folder as string, run.output);
+  }, RUN_TIMEOUT_MS);
+
   it('load: a short arrival-rate run records inner calls per pair and writes ndjson on request', async () => {
     const run = await scenario('load', ['local', '--scenario', 'load', '--rate', '10', '--duration', '3s', '--batch-count', '5', '--out-ndjson', '--quiet', ...LOOSE]);
     expect(run.code, run.output).toBe(0);
