@@ -81,3 +81,10 @@ describe('layering', () => {
   });
   it('checks scenario names', () => expect(() => parseScenario('a b', { executor: 'shared-iterations' })).toThrow(/scenario name "a b"/));
 });
+
+describe('runtime options', () => {
+  it('accepts the HTTP options the runtime reads and warns about the rest', () => {
+    const r = resolveOptions({ iterations: 1, userAgent: 'x', insecureSkipTLSVerify: true, noConnectionReuse: true }, {}, {});
+    expect(r.warnings).toEqual(['the embedded engine ignores these options (use real k6 for them): noConnectionReuse']);
+  });
+});

@@ -109,8 +109,11 @@ const optionsSchema = z.object({
 });
 export type RawOptions = z.input<typeof optionsSchema>;
 
-/** Options consumed by the script runtime (HTTP client) rather than the scheduler: accepted silently. */
-const RUNTIME_OPTIONS = new Set(['discardResponseBodies', 'insecureSkipTLSVerify', 'userAgent', 'noConnectionReuse', 'noVUConnectionReuse', 'httpDebug', 'batch', 'batchPerHost', 'maxRedirects', 'throw', 'minIterationDuration', 'hosts', 'dns', 'tlsVersion', 'tlsCipherSuites', 'tlsAuth', 'blockHostnames', 'blacklistIPs', 'localIPs', 'noCookiesReset', 'userAgent', 'systemTags', 'summaryTimeUnit']);
+/**
+ * Options the script runtime reads itself (HTTP defaults): accepted silently. Any other option this module
+ * does not know is named in a warning, so a user never believes an ignored option took effect.
+ */
+export const RUNTIME_OPTIONS = new Set(['discardResponseBodies', 'insecureSkipTLSVerify', 'userAgent', 'maxRedirects']);
 
 export interface ResolvedOptions {
   scenarios: ScenarioConfig[];
