@@ -176,6 +176,8 @@ export function createApp(config: AppConfig, deps: AppDeps = {}): App {
         case '/pong':
           return pong(req, res, url.searchParams, startMs);
         case '/ping':
+          // A HEAD must not start a batch of outbound calls.
+          if (req.method !== 'GET') return sendError(res, 405, 'HEAD not allowed on /ping: use GET', { allow: 'GET' });
           return void ping(req, res, url.searchParams).catch(fail);
         case '/healthz':
           return sendJson(res, 200, { ok: true });

@@ -72,7 +72,7 @@ beforeAll(async () => {
   ].join(',');
   const tokens = new IdTokenCache({ providerFor: async () => ({ fetchIdToken: async () => FAKE_JWT }) });
   svc = await startApp(
-    { PING_TARGETS: targets, PING_MAX_COUNT: '5000', PING_MAX_SAMPLES: '5', PING_MAX_CONCURRENT_BATCHES: '1', PING_CALL_TIMEOUT_MS: '300' },
+    { PING_TARGETS: targets, PING_MAX_COUNT: '5000', PING_MAX_SAMPLES: '5', PING_MAX_CONCURRENT_BATCHES: '1' },
     { tokens },
   );
 });
@@ -246,9 +246,16 @@ describe('failing targets', () => {
   });
 
   it('cuts calls slower than PING_CALL_TIMEOUT_MS as TIMEOUT', async () => {
-    const r = await ping(svc.url, `url=${encodeURIComponent(`${pong.url}/pong?delay_ms=5000`)}&count=2`);
-    expect(r.errors.byCode).toEqual({ TIMEOUT: 2 });
-    expect(r.calls).toBe(2);
+    const impatient = await startApp({ PING_TARGETS: `pong=${pong.url}`, PING_CALL_TIMEOUT_MS: '200' });
+    try {
+      for (const client of ['raw', 'node']) {
+        const r = await ping(impatient.url, `url=${encodeURIComponent(`${pong.url}/pong?delay_ms=10000`)}&count=2&client=${client}`);
+        expect(r.errors.byCode, client).toEqual({ TIMEOUT: 2 });
+        expect(r.calls).toBe(2);
+      }
+    } finally {
+      await impatient.close();
+    }
   });
 
   it('returns a partial result when the target dies mid-batch', async () => {

@@ -14,6 +14,9 @@ function listenUrl(config: AppConfig, address: AddressInfo): string {
 }
 
 async function main(): Promise<void> {
+  // A closed stdout/stderr (a reader that went away) must not crash the service: logs are best effort.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
   let config: AppConfig;
   try {
     config = loadConfig();
