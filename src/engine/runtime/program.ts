@@ -116,11 +116,24 @@ class RegistrySink {
 }
 
 interface Pending { resolve: (o: IterationOutcome) => void }
+
+/** One listener per signal, however many iterations share it (a scheduler passes one stop signal to all VUs). */
+const watchers = new WeakMap<AbortSignal, Set<() => void>>();
+function watchAbort(signal: AbortSignal, fn: () => void): () => void {
+  let set = watchers.get(signal);
+  if (!set) {
+    const s = new Set<() => void>();
+    set = s;
+    watchers.set(signal, s);
+    signal.addEventListener('abort', () => { for (const f of [...s]) f(); }, { once: true });
+  }
+  set.add(fn);
+  return () => set.delete(fn);
+}
 type CallResult = { ok: true; result: string | undefined } | { ok: false; error: string; aborted: boolean };
 
 /** A VU thread as the main thread sees it. */
 class VuThread {
-  vuCount = 0;
   private readonly names: string[] = [];
   private readonly pending = new Map<string, Pending>();
   private readonly creating = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
@@ -221,10 +234,10 @@ class VuThread {
     };
     return new Promise<IterationOutcome>((resolve) => {
       const onAbort = (): void => this.send({ t: 'stop', id });
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      const unwatch = watchAbort(ctx.signal, onAbort);
       this.pending.set(`${id}:${seq}`, {
         resolve: (o) => {
-          ctx.signal.removeEventListener('abort', onAbort);
+          unwatch();
           resolve(o);
         },
       });
@@ -258,8 +271,7 @@ class ScriptProgram implements Program {
   readonly tree = new GroupTree();
   readonly sink: RegistrySink;
   private readonly main: VuRuntime;
-  private readonly threads: VuThread[] = [];
-  private readonly threadStarts: Array<Promise<VuThread>> = [];
+  private readonly slots: Array<{ thread: Promise<VuThread>; vus: number }> = [];
   private lifecycleThread: Promise<VuThread> | undefined;
   private threadCount = 0;
   private nextVuId = 1;
@@ -328,19 +340,17 @@ class ScriptProgram implements Program {
     }
   }
 
-  private async thread(): Promise<VuThread> {
-    const ready = this.threads.filter((t) => t.vuCount < this.vusPerThread);
-    const pick = ready.sort((a, b) => a.vuCount - b.vuCount)[0];
-    if (pick) return pick;
-    if (this.threadStarts.length < this.maxThreads) {
-      const start = this.spawnThread().then((t) => {
-        this.threads.push(t);
-        return t;
-      });
-      this.threadStarts.push(start);
-      return start;
+  /** Picks (synchronously, so concurrent createVU calls see each other) the thread for one more VU. */
+  private slot(): { thread: Promise<VuThread>; vus: number } {
+    const open = this.slots.filter((sl) => sl.vus < this.vusPerThread);
+    let pick = open.sort((a, b) => a.vus - b.vus)[0];
+    if (!pick && this.slots.length < this.maxThreads) {
+      pick = { thread: this.spawnThread(), vus: 0 };
+      this.slots.push(pick);
     }
-    return this.threads.slice().sort((a, b) => a.vuCount - b.vuCount)[0]!;
+    pick ??= this.slots.slice().sort((a, b) => a.vus - b.vus)[0]!;
+    pick.vus++;
+    return pick;
   }
 
   private async spawnThread(): Promise<VuThread> {
@@ -368,13 +378,14 @@ class ScriptProgram implements Program {
 
   async createVU(idInInstance: number, idInTest: number): Promise<VU> {
     if (this.closed) throw new Error('createVU: the program is closed');
-    const t = await this.thread();
-    t.vuCount++;
+    const slot = this.slot();
     const id = this.nextVuId++;
+    let t: VuThread;
     try {
+      t = await slot.thread;
       await t.create(id, idInInstance, idInTest);
     } catch (err) {
-      t.vuCount--;
+      slot.vus--;
       throw err;
     }
     return {
@@ -420,10 +431,10 @@ class ScriptProgram implements Program {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled(this.threadStarts);
-    const all = [...this.threads];
-    if (this.lifecycleThread) all.push(await this.lifecycleThread.catch(() => undefined) as VuThread);
-    await Promise.all(all.filter(Boolean).map((t) => t.close()));
+    const starts = this.slots.map((sl) => sl.thread);
+    if (this.lifecycleThread) starts.push(this.lifecycleThread);
+    const all = await Promise.allSettled(starts);
+    await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
     this.main.close();
     await this.io.close();
   }
