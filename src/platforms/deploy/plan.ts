@@ -85,7 +85,13 @@ export function commandLine(argv: string[]): string {
 
 /** The complete, human-readable plan: every command, every probe and every manifest's full text. */
 export function formatPlan(plan: Plan): string {
-  const out: string[] = [`# ${plan.title}`, `# ${plan.steps.length} steps; nothing below has been run (--dry-run).`, ''];
+  const out: string[] = [
+    `# ${plan.title}`,
+    `# ${plan.steps.length} steps; nothing below has been run (--dry-run).`,
+    '# {{workdir}} is a fresh directory per step under the state dir (.s2s/work/<step id>), {{manifest}} its first file;',
+    '# {{name}} values are read from earlier steps when the plan runs.',
+    '',
+  ];
   plan.steps.forEach((step, index) => {
     out.push(`## ${index + 1}. ${step.description}  [${step.id}]`);
     if (step.probe) {
