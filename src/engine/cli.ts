@@ -108,13 +108,20 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
-  const code = await runScript(args.script, args.flags, {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    isTTY: process.stdout.isTTY === true,
-    isStderrTTY: process.stderr.isTTY === true,
-    handleSignals: true,
-  });
+  let code: number;
+  try {
+    code = await runScript(args.script, args.flags, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      isTTY: process.stdout.isTTY === true,
+      isStderrTTY: process.stderr.isTTY === true,
+      handleSignals: true,
+    });
+  } catch (err) {
+    // A bug of ours, not the user's input: say so plainly (the stack only on request).
+    process.stderr.write(`s2s run: internal error: ${(err as Error).message}${process.env.S2S_DEBUG ? `\n${(err as Error).stack ?? ''}` : ' (set S2S_DEBUG=1 for the stack)'}\n`);
+    code = 1;
+  }
   // A handle left open by a script (timer, socket) must not keep the process alive after the summary.
   setTimeout(() => process.exit(code), 3000).unref();
   return code;

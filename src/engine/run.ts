@@ -220,6 +220,7 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
       return err instanceof OptionsError || err instanceof ThresholdConfigError ? EXIT.invalidConfig : EXIT.scriptException;
     }
 
+    for (const p of outputs.jsonPaths) await mkdir(dirname(resolve(p)), { recursive: true });
     const jsonOutputs = outputs.jsonPaths.map((p) => JsonOutput.open(p, thresholds ?? undefined));
     for (const out of jsonOutputs) {
       out.attach(registry);
