@@ -36,7 +36,8 @@ describe.skipIf(!existsSync(RUNNER))('compare on two real local runs', () => {
     for (const name of ['a', 'slow', 'b'] as const) {
       const dir = path.join(tmp, name);
       const r = await run('scripts/scenario.ts', [...common, '--results-dir', dir, ...(name === 'slow' ? ['--pong-delay-ms', '20'] : [])], 200_000);
-      expect(r.code, `${name}: ${r.err}\n${r.out}`).toBe(0);
+      // 99 = a default threshold crossed (e.g. p95 under heavy machine load): still a complete run folder
+      expect([0, 99], `${name}: ${r.err}\n${r.out}`).toContain(r.code);
       const [id] = await readdir(dir);
       folders[name] = path.join(dir, id!);
     }
