@@ -161,7 +161,7 @@ export function comparisonMarkdown(c: Comparison): string {
   blocks.push({ kind: 'table', table });
   blocks.push({
     kind: 'text',
-    text: `CIs: ${c.rows.length > 1 ? `${fmtPct(c.rows[0]?.estimate?.level ?? 0.95)} each (Bonferroni over ${c.rows.length} rows, 95% for the whole table)` : '95%'}; percentile bootstrap, 1000 replicates (seed ${o.seed}), resampling HDR histograms of ${o.metric} from metrics.ndjson.gz (runs of a side pooled). "regression" = the CI of Δ lies above 0; the gate fails when the CI of the relative change lies entirely above ${fmtPct(o.tolerance)}.`,
+    text: `CIs: ${c.rows.length > 1 ? `${fmtPct(c.rows[0]?.estimate?.level ?? 0.95)} each (Bonferroni over ${c.rows.length} rows, 95% for the whole table)` : '95%'}; percentile bootstrap, 1000 replicates (seed ${o.seed}), resampling HDR histograms of ${o.metric} from metrics.ndjson.gz (runs of a side pooled). "regression" = the CI of Δ lies above 0; the gate fails when the CI of the relative change lies entirely above ${fmtPct(o.tolerance)}. Calls are resampled as independent: machine load that drifts between or during runs is not in the CI, so pool several runs per side on noisy machines.`,
   });
   return renderMarkdown(blocks);
 }

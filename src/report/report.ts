@@ -135,7 +135,7 @@ function differencesBlock(diffs: Difference[]): Block[] {
   };
   blocks.push({
     kind: 'text',
-    text: 'Percentile bootstrap (1000 replicates, seeded: the same runs give the same report) resampling each side\'s HDR histogram of warm calls. "significant" = the 95% CI of the difference excludes 0.',
+    text: 'Percentile bootstrap (1000 replicates, seeded: the same runs give the same report) resampling each side\'s HDR histogram of warm calls. "significant" = the 95% CI of the difference excludes 0. The resampling treats calls as independent: load that drifts during a run makes the intervals too narrow, so compare runs made under the same conditions (or pool several runs per side with `npm run compare`).',
   });
   const general = diffs.filter((d) => d.kind !== 'mesh');
   if (general.length) blocks.push({ kind: 'table', table: table(general) });
