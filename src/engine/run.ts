@@ -220,7 +220,12 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
       return err instanceof OptionsError || err instanceof ThresholdConfigError ? EXIT.invalidConfig : EXIT.scriptException;
     }
 
-    for (const p of outputs.jsonPaths) await mkdir(dirname(resolve(p)), { recursive: true });
+    try {
+      for (const p of outputs.jsonPaths) await mkdir(dirname(resolve(p)), { recursive: true });
+    } catch (err) {
+      say('error', `cannot create the folder of --out json: ${errorMessage(err)}`);
+      return EXIT.invalidConfig;
+    }
     const jsonOutputs = outputs.jsonPaths.map((p) => JsonOutput.open(p, thresholds ?? undefined));
     for (const out of jsonOutputs) {
       out.attach(registry);
