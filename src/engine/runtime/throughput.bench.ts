@@ -22,7 +22,9 @@ async function measure(name: string, body: string, url: string, vusPerThread?: n
   const file = writeScript(`${name}.js`, `import http from 'k6/http';\n${body}`);
   const registry = new MetricRegistry();
   const program = await loadProgram(file, { env: { URL: url }, registry, onAbort: () => {}, log: () => {}, ...(vusPerThread ? { vusPerThread } : {}) });
+  const rss0 = process.memoryUsage().rss;
   const vus = await Promise.all(Array.from({ length: VUS }, (_, i) => program.createVU(i + 1, i + 1)));
+  const vuMiB = (process.memoryUsage().rss - rss0) / 2 ** 20;
   const stop = new AbortController();
   let running = true;
   const started = performance.now();
@@ -42,7 +44,7 @@ async function measure(name: string, body: string, url: string, vusPerThread?: n
   const reqs = registry.get('http_reqs')?.sink.aggregate('count', 1) ?? 0;
   await program.close();
   const rps = reqs / elapsedS;
-  console.log(`${name.padEnd(28)} ${rps.toFixed(0).padStart(7)} req/s  (${iterations} iterations, ${VUS} VUs${vusPerThread ? `, ${vusPerThread} VUs/thread` : ''})`);
+  console.log(`${name.padEnd(28)} ${rps.toFixed(0).padStart(7)} req/s  (${iterations} iterations, ${VUS} VUs${vusPerThread ? `, ${vusPerThread} VUs/thread` : ''}; VUs added ${vuMiB.toFixed(0)} MiB RSS)`);
   return rps;
 }
 
@@ -70,9 +72,9 @@ async function plainNode(url: string): Promise<number> {
 
 const pong = await startPong();
 try {
-  const wrk = spawnSync('wrk', ['-t', '2', '-c', String(VUS), '-d', `${SECONDS}s`, pong.url], { encoding: 'utf8' });
+  const wrk = spawnSync('wrk', ['-t', String(Math.min(2, VUS)), '-c', String(VUS), '-d', `${SECONDS}s`, pong.url], { encoding: 'utf8' });
   const wrkRps = Number(/Requests\/sec:\s*([\d.]+)/.exec(wrk.stdout ?? '')?.[1] ?? NaN);
-  console.log(`${'wrk -t2 -c' + VUS}`.padEnd(28), `${wrkRps.toFixed(0).padStart(7)} req/s`);
+  console.log(`${'wrk -c' + VUS}`.padEnd(28), `${wrkRps.toFixed(0).padStart(7)} req/s`);
   const plain = await plainNode(pong.url);
   const a = await measure('async-asyncRequest', `export default async function () { await http.asyncRequest('GET', __ENV.URL); }`, pong.url);
   const s = await measure('sync-http.get', `export default function () { http.get(__ENV.URL); }`, pong.url);
