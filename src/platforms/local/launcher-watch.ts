@@ -35,14 +35,15 @@ export interface LauncherWatchOptions {
 }
 
 /**
- * Calls `onGone(pid)` once when a process of the launcher chain exits. A link is checked (each launcher still
- * has the same parent) rather than the pid's existence, so a reused pid does not hide the exit.
+ * Calls `onGone(pid)` once when a process of the launcher chain exits. Links are checked (each launcher still
+ * has the same parent) rather than pids' existence, so a reused pid does not hide the exit.
  * Returns a function that stops watching. Without /proc only our own parent is watched.
  */
 export function watchLaunchers(onGone: (pid: number) => void, options: LauncherWatchOptions = {}): () => void {
   const levels = options.levels ?? 3;
-  const chain = launcherChain(levels + 1);
-  const links = chain.slice(0, levels).map((pid, i) => ({ pid, parent: chain[i + 1] ?? null }));
+  // The top launcher is only checked for existence: its own parent (a login shell, say) may come and go.
+  const chain = launcherChain(levels);
+  const links = chain.map((pid, i) => ({ pid, parent: chain[i + 1] ?? null }));
   const firstParent = process.ppid;
   const timer = setInterval(() => {
     if (process.ppid !== firstParent) return fire(firstParent);
