@@ -218,6 +218,16 @@ fs.writeFileSync(process.env.K6_WEB_DASHBOARD_EXPORT, '<html></html>');
     expect(run.folder).toBeNull();
   });
 
+  it('--pong-delay-ms reaches pong (every warm call holds at least that long) and is recorded in config.settings', async () => {
+    const run = await scenario('delay', ['local', '--count', '5', '--pong-delay-ms', '5', '--quiet', ...LOOSE]);
+    expect(run.code, run.output).toBe(0);
+    const meta = await readRun(run.folder as string);
+    expect((meta.config as { settings: Record<string, unknown> }).settings.pongDelayMs).toBe(5);
+    const summary = JSON.parse(await readFile(path.join(run.folder as string, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
+    // A lower bound by construction (pong holds ≥ 5 ms), not a timing assertion.
+    expect(summary.metrics['s2s_latency_ms{source:local,target:pong-unsec}']?.values.min).toBeGreaterThanOrEqual(5);
+  }, RUN_TIMEOUT_MS);
+
   it('bad flags fail at once with exit 2 and a message naming the flag', async () => {
     const run = await scenario('bad', ['local', '--count', 'lots']);
     expect(run.code).toBe(2);
