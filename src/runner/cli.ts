@@ -164,7 +164,9 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
       });
     } catch (e) {
       err(`scenario: ${(e as Error).message}`);
-      return interrupted ? EXIT_INTERRUPTED : EXIT_USAGE;
+      if (interrupted) return EXIT_INTERRUPTED;
+      // Not deployed (cloud) is a usage error; a local platform that fails to start is a tool failure.
+      return e instanceof PlatformUnavailableError ? EXIT_USAGE : 1;
     }
     if (interrupted) return EXIT_INTERRUPTED;
     const resolved = session.resolved;
