@@ -15,6 +15,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// A type-check takes ~3 s of CPU, but tens of seconds on a shared, loaded machine: room, not a timing assertion.
+const BUILD_TIMEOUT_MS = 240_000;
+
 describe('buildScenarios', () => {
   it('type-checks and bundles every scenario: ESM, only k6 / k6/* imports, no Node, with source maps', async () => {
     expect(isBuildStale(paths)).toBe(true);
@@ -33,7 +36,7 @@ describe('buildScenarios', () => {
       expect(map.sources.some((s) => s.endsWith(`scenarios/${name}.ts`))).toBe(true);
     }
     expect(isBuildStale(paths)).toBe(false);
-  });
+  }, BUILD_TIMEOUT_MS);
 
   it('is stale again when a scenario input is newer than the outputs', async () => {
     const copy = path.join(dir, 'scenarios-copy');
@@ -60,5 +63,5 @@ describe('buildScenarios', () => {
     expect((err as Error).message).toContain('probe.ts');
     expect((err as Error).message).toMatch(/node:fs/);
     expect(existsSync(out)).toBe(false);
-  });
+  }, BUILD_TIMEOUT_MS);
 });
