@@ -36,7 +36,13 @@ export class SyncBridge {
 }
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-/** Blocks this thread (k6's sleep is synchronous): only the VUs that share the thread wait. */
-export function sleepSync(ms: number): void {
-  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
+/**
+ * Blocks this thread (k6's sleep is synchronous): only the VUs that share the thread wait. With a stop cell the
+ * main thread can cut the sleep short on a hard stop (it cannot post a message to a blocked thread).
+ * Returns false when woken by a stop.
+ */
+export function sleepSync(ms: number, stopCell?: Int32Array): boolean {
+  const cell = stopCell ?? sleepCell;
+  if (ms > 0) Atomics.wait(cell, 0, 0, ms);
+  return Atomics.load(cell, 0) === 0;
 }

@@ -26,6 +26,14 @@ export class TestAbortError extends Error {
   override name = 'TestAbortError';
 }
 
+/** Unwinds an iteration the engine stopped (hard stop) while it slept. */
+export class IterationInterruptedError extends Error {
+  override name = 'IterationInterruptedError';
+  constructor() {
+    super('iteration interrupted: the test is stopping');
+  }
+}
+
 /** Raised by fail(msg): aborts the current iteration only, like k6. */
 export class IterationFailError extends Error {
   override name = 'IterationFailError';

@@ -1,7 +1,7 @@
 // The `k6` module: check (Rate `checks` + the group tree), group (nested paths, group_duration), sleep, fail.
 import { performance } from 'node:perf_hooks';
 import { sleepSync } from './bridge.ts';
-import { IterationFailError, UnsupportedApiError } from './errors.ts';
+import { IterationFailError, IterationInterruptedError, UnsupportedApiError } from './errors.ts';
 import type { VuState } from './vu-state.ts';
 
 function nowMs(): number {
@@ -56,8 +56,7 @@ export function createK6Module(vu: VuState): Record<string, unknown> {
   const sleep = (seconds: number): void => {
     const ms = Number(seconds) * 1000;
     if (!Number.isFinite(ms) || ms <= 0) return;
-    if (vu.signal?.aborted) return;
-    sleepSync(ms);
+    if (vu.stopped() || !sleepSync(ms, vu.stopCell)) throw new IterationInterruptedError();
   };
 
   const fail = (msg?: string): never => {

@@ -362,6 +362,27 @@ describe('lifecycle and stopping', () => {
     }
   });
 
+  it('the hard-stop signal wakes a VU blocked in sleep()', async () => {
+    const file = writeScript('stop-sleep.js', `import { sleep } from 'k6';
+      export default function () { console.log('sleeping'); sleep(600); console.log('not reached'); }`);
+    const h = await harness(file);
+    try {
+      const vu = await h.program.createVU(1, 1);
+      const ac = new AbortController();
+      const running = h.iterate('default', { vu, signal: ac.signal });
+      await new Promise<void>((resolve) => { const t = setInterval(() => { if (h.logs.length > 0) { clearInterval(t); resolve(); } }, 10); });
+      ac.abort();
+      // Without the stop this would sleep 600 s and the test would time out.
+      expect(await running).toMatchObject({ ok: false, interrupted: true });
+      expect(h.logs.map((l) => l.msg)).toEqual(['sleeping']);
+      // the VU is usable again afterwards
+      const next = h.iterate('default', { vu, signal: AbortSignal.abort() });
+      expect(await next).toMatchObject({ interrupted: true });
+    } finally {
+      await h.close();
+    }
+  });
+
   it.each([
     ['sync http.get', `http.get(__ENV.BASE + '/barrier?n=4')`],
     ['async', `await http.asyncRequest('GET', __ENV.BASE + '/barrier?n=4')`],

@@ -138,6 +138,7 @@ class VuThread {
   private readonly pending = new Map<string, Pending>();
   private readonly creating = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private readonly calls = new Map<number, (r: CallResult) => void>();
+  private readonly stopCells = new Map<number, Int32Array>();
   private seq = 0;
   private setupSent: string | undefined = undefined;
   private dead: string | undefined;
@@ -216,9 +217,11 @@ class VuThread {
 
   create(id: number, idInInstance: number, idInTest: number): Promise<void> {
     if (this.dead) return Promise.reject(new ScriptError(this.dead));
+    const stopCell = new SharedArrayBuffer(4);
+    this.stopCells.set(id, new Int32Array(stopCell));
     return new Promise((resolve, reject) => {
       this.creating.set(id, { resolve, reject });
-      this.send({ t: 'create', id, idInInstance, idInTest });
+      this.send({ t: 'create', id, idInInstance, idInTest, stopCell });
     });
   }
 
@@ -232,8 +235,17 @@ class VuThread {
     const input: IterationInput = {
       scenario: { ...ctx.scenario }, iterationInScenario: ctx.iterationInScenario, tags: ctx.tags, env: ctx.env, exec: ctx.exec,
     };
+    const cell = this.stopCells.get(id);
+    if (cell) Atomics.store(cell, 0, 0);
     return new Promise<IterationOutcome>((resolve) => {
-      const onAbort = (): void => this.send({ t: 'stop', id });
+      const onAbort = (): void => {
+        // The cell wakes a VU blocked in sleep(); the message aborts its in-flight async requests.
+        if (cell) {
+          Atomics.store(cell, 0, 1);
+          Atomics.notify(cell, 0);
+        }
+        this.send({ t: 'stop', id });
+      };
       const unwatch = watchAbort(ctx.signal, onAbort);
       this.pending.set(`${id}:${seq}`, {
         resolve: (o) => {

@@ -28,7 +28,8 @@ export interface ThreadBatch {
 }
 
 export type ToThread =
-  | { t: 'create'; id: number; idInInstance: number; idInTest: number }
+  /** stopCell: Int32Array(1) over a SharedArrayBuffer; the main thread sets it to 1 (and notifies) on a hard stop. */
+  | { t: 'create'; id: number; idInInstance: number; idInTest: number; stopCell: SharedArrayBuffer }
   | { t: 'run'; id: number; seq: number; input: IterationInput; instance: InstanceInfo }
   | { t: 'stop'; id: number }
   | { t: 'setup'; json: string | undefined }

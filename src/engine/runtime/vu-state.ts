@@ -39,6 +39,11 @@ export class VuState {
   dataSent = 0;
   dataReceived = 0;
   signal: AbortSignal | undefined;
+  /** Set to 1 by the main thread on a hard stop (see bridge.ts sleepSync). */
+  stopCell: Int32Array | undefined;
+  stopped(): boolean {
+    return (this.signal?.aborted ?? false) || (this.stopCell !== undefined && Atomics.load(this.stopCell, 0) === 1);
+  }
   /** JSON.parse of the VU's own realm, so parsed values are plain objects/arrays of the script's context. */
   jsonParse: (text: string) => unknown = JSON.parse;
   private agentPool: AgentPool | undefined;

@@ -160,7 +160,9 @@ port.on('message', (m: ToThread) => {
   switch (m.t) {
     case 'create': {
       try {
-        vus.set(m.id, new VuRuntime({ ...init.vu, idInInstance: m.idInInstance, idInTest: m.idInTest, vuKey: `${init.threadIndex}:${m.id}` }, host));
+        const vu = new VuRuntime({ ...init.vu, idInInstance: m.idInInstance, idInTest: m.idInTest, vuKey: `${init.threadIndex}:${m.id}` }, host);
+        vu.state.stopCell = new Int32Array(m.stopCell);
+        vus.set(m.id, vu);
         const batch = takeBatch();
         post({ t: 'created', id: m.id, batch }, batch ? [batch.samples.buffer as ArrayBuffer] : undefined);
       } catch (err) {

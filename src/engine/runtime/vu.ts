@@ -181,10 +181,10 @@ export class VuRuntime {
     try {
       const r = fn(arg);
       if (isThenable(r)) await r;
-      return { ok: true, interrupted: signal?.aborted ?? false };
+      return { ok: true, interrupted: this.state.stopped() };
     } catch (err) {
       if (err instanceof TestAbortError) return { ok: false, interrupted: true, error: `test aborted: ${err.message}` };
-      if (signal?.aborted) return { ok: false, interrupted: true, error: 'iteration interrupted: the test is stopping' };
+      if (signal?.aborted || this.state.stopped()) return { ok: false, interrupted: true, error: 'iteration interrupted: the test is stopping' };
       if (err instanceof IterationFailError) return { ok: false, interrupted: false, error: redactTokens(err.message) };
       return { ok: false, interrupted: false, error: describeError(err, this.spec.scriptPath, this.spec.lineMap) };
     }
