@@ -80,7 +80,11 @@ describe('npm run platform:local', () => {
       await proc.exit;
       // Nothing can run in the killed process: each service notices it was orphaned and stops itself.
       expect(await eventually(() => pids.every((pid) => !isAlive(pid)), 60_000)).toBe(true);
-      rmSync(dirname(description.caFile), { recursive: true, force: true });
+      // ... and remove the temp dir (CA key included) that the killed process could not.
+      const dir = dirname(description.caFile);
+      const removed = await eventually(() => !existsSync(dir), 30_000);
+      rmSync(dir, { recursive: true, force: true });
+      expect(removed).toBe(true);
     },
     START_BUDGET_MS,
   );

@@ -82,6 +82,7 @@ function baseEnv(dir: string): NodeJS.ProcessEnv {
   env.CLOUDSDK_CONFIG = join(dir, 'gcloud');
   env.NO_PROXY = '127.0.0.1,localhost';
   env.S2S_PARENT_PID = String(process.pid);
+  env.S2S_PLATFORM_DIR = dir;
   env.HOST = '127.0.0.1';
   env.PORT = '0';
   return env;
