@@ -21,13 +21,13 @@ export const CROSS_NAMES = Object.freeze({
 });
 
 /** Contexts for each side, with the settings each was deployed with (from the state), not today's flags. */
-export function crossContexts(state: DeployState, options: DeployOptions): { cloudrun: DeployContext; gke: DeployContext } {
+export function crossContexts(state: DeployState, options: DeployOptions, workRoot: string): { cloudrun: DeployContext; gke: DeployContext } {
   const cr = state.cloudrun;
   const gke = state.gke;
   const where = `--project ${state.project} --region ${state.region}`;
   if (!cr?.complete) throw new NotDeployedError(`deploy:cross needs Cloud Run first: run \`npm run deploy:cloudrun -- ${where}\``);
   if (!gke?.complete || !gke.pingUrl) throw new NotDeployedError(`deploy:cross needs GKE first: run \`npm run deploy:gke -- ${where}\``);
-  const base = { project: state.project, region: state.region, state };
+  const base = { project: state.project, region: state.region, state, workRoot };
   return {
     cloudrun: {
       ...base,
@@ -53,8 +53,8 @@ export function crossTargets(state: DeployState): { gkeTargets: Record<string, s
   return { gkeTargets: { [CROSS_NAMES.cloudrunPongUnsec]: cr.urls['pong-unsec'] ?? '' }, cloudrunTargets };
 }
 
-export function crossPlan(state: DeployState, options: DeployOptions): Plan {
-  const ctx = crossContexts(state, options);
+export function crossPlan(state: DeployState, options: DeployOptions, workRoot: string): Plan {
+  const ctx = crossContexts(state, options, workRoot);
   const { gkeTargets, cloudrunTargets } = crossTargets(state);
   const internalLb = Boolean(state.cloudrun?.vpcEgress);
   const steps: Step[] = [
@@ -101,6 +101,6 @@ export function crossDirect(state: DeployState): DirectTarget[] {
 }
 
 /** Exposed for tests: the Cloud Run ping manifest as cross applies it. */
-export function crossCloudRunPingManifest(state: DeployState, options: DeployOptions): string {
-  return cloudRunManifest('ping', crossContexts(state, options).cloudrun, crossTargets(state).cloudrunTargets);
+export function crossCloudRunPingManifest(state: DeployState, options: DeployOptions, workRoot: string): string {
+  return cloudRunManifest('ping', crossContexts(state, options, workRoot).cloudrun, crossTargets(state).cloudrunTargets);
 }

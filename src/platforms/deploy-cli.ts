@@ -59,6 +59,7 @@ function summarize(target: DeployTarget, state: DeployState): string {
 
 export async function deploy(target: DeployTarget, options: DeployOptions, io: DeployIo = defaultIo()): Promise<number> {
   const path = statePath(io.env, io.cwd);
+  const workRoot = join(stateDir(io.env, io.cwd), 'work');
   let state: DeployState;
   let plan: Plan;
   let vars: Record<string, string> = {};
@@ -69,7 +70,7 @@ export async function deploy(target: DeployTarget, options: DeployOptions, io: D
       throw new NotDeployedError(`deploy:cross needs both platforms deployed; no deploy state at ${path}. Run \`npm run deploy:cloudrun -- --project … --region …\` and \`npm run deploy:gke -- --project … --region …\` first`);
     }
     state = existing;
-    plan = crossPlan(state, options);
+    plan = crossPlan(state, options, workRoot);
     vars = crossVars(state);
     finish = (s, v) => {
       s.cross = crossStateFrom(s, v);
@@ -80,7 +81,7 @@ export async function deploy(target: DeployTarget, options: DeployOptions, io: D
     const { project, region } = await resolveWhere(options, io, path);
     state = stateFor(path, project, region);
     const tag = options.imageTag ?? defaultImageTag(REPO_ROOT);
-    const ctx: DeployContext = { project, region, options, image: imageRef(project, region, tag), state };
+    const ctx: DeployContext = { project, region, options, image: imageRef(project, region, tag), state, workRoot };
     if (target === 'cloudrun') {
       plan = cloudRunPlan(ctx);
       finish = (s, v) => {
@@ -113,7 +114,7 @@ export async function deploy(target: DeployTarget, options: DeployOptions, io: D
   const summary = await executePlan(plan, {
     env: io.env,
     cwd: REPO_ROOT,
-    workRoot: join(stateDir(io.env, io.cwd), 'work'),
+    workRoot,
     vars,
     log: (line) => io.err(`${redact(line)}\n`),
     onCreated: (resource) => {

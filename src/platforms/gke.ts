@@ -1,6 +1,6 @@
 // GKE Autopilot + Istio: the deploy plan (cluster, managed mesh through the fleet API or asmcli, or Istio
 // ambient, then `kubectl apply -k` of deploy/gke/overlays/<mesh> with the image set), and what the runner measures.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import { type DeployContext, enableApisStep, imageSteps, REPO_ROOT } from './deploy/context.ts';
 import { renderKustomization, toYamlStream, type K8sObject, type Kustomization } from './deploy/kustomize.ts';
@@ -48,15 +48,24 @@ export const IN_CLUSTER_TARGETS: Record<string, string> = {
  * The kustomization deploy writes next to the state and applies with `kubectl apply -k`: the chosen overlay,
  * the real image, cpu/memory when they differ from the base, and the cross-platform allow-list entries.
  */
+export const MANIFESTS_STEP_ID = 'gke.manifests';
+
+/** The directory the generated kustomization is written to (kustomize wants paths relative to it). */
+export function manifestsDir(ctx: DeployContext): string {
+  return join(ctx.workRoot, MANIFESTS_STEP_ID);
+}
+
 export function generatedKustomization(ctx: DeployContext, mesh: MeshMode, wiring: GkeWiring): Kustomization {
+  // kustomize refuses absolute roots: point at the repository's overlay relative to where this file is written.
+  const rel = (dir: string) => relative(manifestsDir(ctx), dir);
   const [name, tag] = [ctx.image.slice(0, ctx.image.lastIndexOf(':')), ctx.image.slice(ctx.image.lastIndexOf(':') + 1)];
   const k: Kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
-    resources: [overlayDir(mesh)],
+    resources: [rel(overlayDir(mesh))],
     images: [{ name: 's2s-app', newName: name, newTag: tag }],
   };
-  if (wiring.internalLb) k.components = [join(REPO_ROOT, 'deploy', 'gke', 'components', 'internal-lb')];
+  if (wiring.internalLb) k.components = [rel(join(REPO_ROOT, 'deploy', 'gke', 'components', 'internal-lb'))];
   const patches: string[] = [];
   if (ctx.options.cpu !== DEFAULTS.cpu || ctx.options.memory !== DEFAULTS.memory) {
     const box = { cpu: ctx.options.cpu, memory: ctx.options.memory };
@@ -84,7 +93,7 @@ export function generatedKustomization(ctx: DeployContext, mesh: MeshMode, wirin
 
 /** The objects `kubectl apply -k` applies, rendered by our own renderer (see deploy/kustomize.ts). */
 export function renderGkeManifests(ctx: DeployContext, mesh: MeshMode, wiring: GkeWiring): K8sObject[] {
-  return renderKustomization(REPO_ROOT, generatedKustomization(ctx, mesh, wiring));
+  return renderKustomization(manifestsDir(ctx), generatedKustomization(ctx, mesh, wiring));
 }
 
 /** The step that writes the generated kustomization and applies it. */
@@ -92,11 +101,11 @@ export function applyManifestsStep(ctx: DeployContext, mesh: MeshMode, wiring: G
   const k = generatedKustomization(ctx, mesh, wiring);
   const ns = DEFAULTS.namespace;
   return {
-    id: 'gke.manifests',
+    id: MANIFESTS_STEP_ID,
     description: `apply deploy/gke/overlays/${mesh} (namespace ${ns}: ping + ping-sa, pong-sec, pong-unsec${mesh === 'none' ? ', no mesh' : ', STRICT mTLS, AuthorizationPolicy'})`,
     probe: kubectl(ctx, 'get', 'namespace', ns),
     whenPresent: 'run',
-    files: [{ fileName: 'kustomization.yaml', text: stringify(k, { lineWidth: 0 }), preview: toYamlStream(renderKustomization(REPO_ROOT, k)) }],
+    files: [{ fileName: 'kustomization.yaml', text: stringify(k, { lineWidth: 0 }), preview: toYamlStream(renderKustomization(manifestsDir(ctx), k)) }],
     argv: kubectl(ctx, 'apply', '-k', '{{workdir}}'),
     creates: { platform: 'gke', kind: 'namespace', name: ns, deleteArgv: kubectl(ctx, 'delete', 'namespace', ns, '--ignore-not-found', '--wait=false') },
     hint: `check the manifests with \`kubectl kustomize\` on the directory named above; a "no matches for kind PeerAuthentication" error means the mesh is not installed yet (run the same deploy again once it is ACTIVE)`,

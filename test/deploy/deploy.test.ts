@@ -2,7 +2,7 @@
 // stand-in gcloud/kubectl/asmcli/istioctl on PATH: the exact commands, in order, and the state they leave.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { main as deployMain } from '../../src/platforms/deploy-cli.ts';
@@ -171,7 +171,9 @@ describe.each(['sidecar', 'asmcli', 'ambient', 'none'] as const)('deploy:gke --m
     expect(kinds).toContain('namespace:s2s');
     const apply = fake.calls().find((c) => c.argv[0] === 'apply' && c.argv[1] === '-k')!;
     const k = parse(Object.values(apply.files)[0]!);
-    expect(k.resources).toEqual([join(REPO_ROOT, 'deploy', 'gke', 'overlays', mode === 'asmcli' ? 'sidecar' : mode)]);
+    // Relative to where the kustomization is written: kustomize refuses absolute roots.
+    expect(k.resources).toHaveLength(1);
+    expect(resolve(join(stateDir, 'work', 'gke.manifests'), k.resources[0])).toBe(join(REPO_ROOT, 'deploy', 'gke', 'overlays', mode === 'asmcli' ? 'sidecar' : mode));
     expect(k.images).toEqual([{ name: 's2s-app', newName: 'us-central1-docker.pkg.dev/demo/s2s/app', newTag: 't1' }]);
   });
 });
@@ -240,7 +242,7 @@ describe('deploy:cross', () => {
       `pong-sec=${FAKE_URLS['pong-sec']},pong-unsec=${FAKE_URLS['pong-unsec']},gke-ping=http://${FAKE_LB_IP},gke-ping-internal=http://${FAKE_INTERNAL_LB_IP}`,
     );
     const k = parse(Object.values(fake.calls().find((c) => c.argv[1] === '-k')!.files)[0]!);
-    expect(k.components).toEqual([join(REPO_ROOT, 'deploy', 'gke', 'components', 'internal-lb')]);
+    expect(k.components.map((c: string) => resolve(join(stateDir, 'work', 'gke.manifests'), c))).toEqual([join(REPO_ROOT, 'deploy', 'gke', 'components', 'internal-lb')]);
     expect(JSON.stringify(k.patches)).toContain(`cloudrun-pong-unsec=${FAKE_URLS['pong-unsec']}`);
 
     // A later deploy of either platform keeps the cross entries instead of silently dropping them.

@@ -2,8 +2,12 @@
 // istio-system quota, and each Knative Service — validates against real schemas (kubernetes-models for
 // Kubernetes, @kubernetes-models/istio for Istio, @kubernetes-models/knative: the Knative Serving CRD's
 // openAPI schema) and carries the hardening and security settings the comparison depends on.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -19,7 +23,7 @@ import type { DeployContext } from '../../src/platforms/deploy/context.ts';
 import type { K8sObject } from '../../src/platforms/deploy/kustomize.ts';
 import { parseOptions } from '../../src/platforms/deploy/options.ts';
 import { emptyState, type DeployState } from '../../src/platforms/deploy/state.ts';
-import { gkePlan, renderGkeManifests, type MeshMode } from '../../src/platforms/gke.ts';
+import { generatedKustomization, gkePlan, manifestsDir, renderGkeManifests, type MeshMode } from '../../src/platforms/gke.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Model = new (data: any) => { validate(): void };
@@ -41,9 +45,12 @@ function validate(o: K8sObject): void {
   new Model(o).validate();
 }
 
+// Any directory: the generated kustomization refers to the repository relative to it, as kustomize requires.
+const WORK_ROOT = join(tmpdir(), 's2s-manifests-test', 'work');
+
 function ctxFor(flags: string[], state: DeployState = emptyState('demo', 'us-central1')): DeployContext {
   const options = parseOptions(['--project', 'demo', '--region', 'us-central1', ...flags]);
-  return { project: 'demo', region: 'us-central1', options, image: 'us-central1-docker.pkg.dev/demo/s2s/app:t1', state };
+  return { project: 'demo', region: 'us-central1', options, image: 'us-central1-docker.pkg.dev/demo/s2s/app:t1', state, workRoot: WORK_ROOT };
 }
 
 const noWiring = { extraTargets: {}, internalLb: false };
@@ -188,11 +195,38 @@ describe('Cloud Run ping options', () => {
       cloudrun: { urls: { ping: 'https://p', 'pong-sec': 'https://s', 'pong-unsec': 'https://u' }, pingIngress: 'all', pingPrivate: false, vpcEgress: 'default/default', cpu: '1', memory: '512Mi', minInstances: 1, image: 'img:t1', complete: true },
       gke: { cluster: 's2s-latency', namespace: 's2s', mesh: 'sidecar', meshInstall: 'fleet', pingUrl: 'http://34.1.2.3', pingInternalUrl: null, cpu: '1', memory: '512Mi', image: 'img:t1', complete: true },
     };
-    const svc = parse(crossCloudRunPingManifest(state, parseOptions([]))) as K8sObject;
+    const svc = parse(crossCloudRunPingManifest(state, parseOptions([]), WORK_ROOT)) as K8sObject;
     validate(svc);
     const env = spec(svc).template.spec.containers[0].env as Array<{ name: string; value: string }>;
     expect(env.find((e) => e.name === 'PING_TARGETS')!.value).toBe(
       'pong-sec={{cloudrun.url.pong-sec}},pong-unsec={{cloudrun.url.pong-unsec}},gke-ping=http://34.1.2.3,gke-ping-internal=http://{{gke.internal-lb.ip}}',
     );
+  });
+});
+
+// Our renderer exists so tests and --dry-run need no kubectl; where a kubectl is installed, prove it renders
+// exactly what `kubectl apply -k` will (same objects, same order) for every mesh mode, cross wiring included.
+const realKubectl = (() => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore', timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!realKubectl).each<MeshMode>(['sidecar', 'ambient', 'none'])('our renderer vs `kubectl kustomize`, mesh %s', (mesh) => {
+  it('renders the same objects in the same order', () => {
+    const root = mkdtempSync(join(tmpdir(), 's2s-kubectl-kustomize-'));
+    try {
+      const ctx = { ...ctxFor(['--mesh', mesh, '--cpu', '2', '--memory', '1Gi']), workRoot: join(root, 'work') };
+      const wiring = { extraTargets: { 'cloudrun-pong-unsec': 'https://latency-pong-unsec-x.a.run.app' }, internalLb: true };
+      mkdirSync(manifestsDir(ctx), { recursive: true });
+      writeFileSync(join(manifestsDir(ctx), 'kustomization.yaml'), stringify(generatedKustomization(ctx, mesh, wiring)));
+      const real = parseAllDocuments(execFileSync('kubectl', ['kustomize', manifestsDir(ctx)], { encoding: 'utf8', timeout: 60_000 })).map((d) => d.toJS() as K8sObject);
+      expect(renderGkeManifests(ctx, mesh, wiring)).toEqual(real);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -15,6 +15,8 @@ export interface DeployContext {
   /** Full image reference, e.g. us-central1-docker.pkg.dev/demo/s2s/app:git-abc. */
   image: string;
   state: DeployState;
+  /** Where steps get their work directories (`<state dir>/work`); generated kustomizations live there. */
+  workRoot: string;
 }
 
 export function imageRef(project: string, region: string, tag: string): string {

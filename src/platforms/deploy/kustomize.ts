@@ -140,21 +140,41 @@ function renderInto(dir: string, k: Kustomization, acc: K8sObject[]): K8sObject[
   return objects;
 }
 
-// kustomize's default ("legacy") order: namespaces and identities before the workloads that use them.
-const ORDER = ['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'Service', 'Deployment'];
+// kustomize's default ("legacy") order: namespaces and identities before the workloads that use them;
+// kinds it does not know (Istio's) go between, by group_version_kind; then by name and namespace.
+const ORDER_FIRST = [
+  'Namespace', 'ResourceQuota', 'StorageClass', 'CustomResourceDefinition', 'ServiceAccount', 'PodSecurityPolicy', 'Role',
+  'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Endpoints', 'Service', 'LimitRange',
+  'PriorityClass', 'PersistentVolume', 'PersistentVolumeClaim', 'Deployment', 'StatefulSet', 'CronJob', 'PodDisruptionBudget',
+];
+const ORDER_LAST = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
 
 function rank(kind: string): number {
-  const i = ORDER.indexOf(kind);
-  return i >= 0 ? i : ORDER.length;
+  const first = ORDER_FIRST.indexOf(kind);
+  if (first >= 0) return first;
+  const last = ORDER_LAST.indexOf(kind);
+  return last >= 0 ? ORDER_FIRST.length + 1 + last : ORDER_FIRST.length;
+}
+
+function gvkString(o: K8sObject): string {
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+  return `${group}_${version}_${o.kind}`;
+}
+
+function compare(a: K8sObject, b: K8sObject): number {
+  const byRank = rank(a.kind) - rank(b.kind);
+  if (byRank !== 0) return byRank;
+  if (rank(a.kind) === ORDER_FIRST.length && gvkString(a) !== gvkString(b)) return gvkString(a) < gvkString(b) ? -1 : 1;
+  const byName = a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+  if (byName !== 0) return byName;
+  const na = a.metadata.namespace ?? '';
+  const nb = b.metadata.namespace ?? '';
+  return na < nb ? -1 : na > nb ? 1 : 0;
 }
 
 /** Renders a kustomization directory (or an in-memory one rooted at `dir`) to objects, in apply order. */
 export function renderKustomization(dir: string, k: Kustomization = readKustomization(dir)): K8sObject[] {
-  const objects = renderInto(dir, k, []);
-  return objects
-    .map((o, i) => ({ o, i }))
-    .sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || (rank(a.o.kind) === ORDER.length ? a.o.kind.localeCompare(b.o.kind) : 0) || a.i - b.i)
-    .map(({ o }) => o);
+  return [...renderInto(dir, k, [])].sort(compare);
 }
 
 export function toYamlStream(objects: K8sObject[]): string {
