@@ -2,14 +2,14 @@
 // case), with an injected ID token when the target is private: `count` sequential calls per target per batch.
 import http from 'k6/http';
 import { check } from 'k6';
-import { readConfig } from './lib/config.ts';
+import { loadConfig } from './lib/load-config.ts';
 import { k6Sink } from './lib/metrics.ts';
 import { buildOptions, DIRECT_SOURCE } from './lib/options.ts';
 import { recordDirectCall } from './lib/record.ts';
 import { summaryOutputs } from './lib/summary.ts';
 import { bearer } from './lib/tokens.ts';
 
-const config = readConfig(__ENV);
+const config = loadConfig();
 
 export const options = buildOptions(config);
 

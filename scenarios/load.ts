@@ -1,12 +1,12 @@
 // Beyond the post's 1000 calls: an arrival-rate scenario whose every iteration asks a ping for a small batch,
 // pairs taken in turn. Inner latency goes to s2s_latency_ms, the outer hop to k6's http_req_*.
 import exec from 'k6/execution';
-import { readConfig } from './lib/config.ts';
+import { loadConfig } from './lib/load-config.ts';
 import { buildOptions } from './lib/options.ts';
 import { pingBatch } from './lib/ping.ts';
 import { summaryOutputs } from './lib/summary.ts';
 
-const config = readConfig(__ENV);
+const config = loadConfig();
 
 export const options = buildOptions(config);
 

@@ -1,12 +1,12 @@
 // The post's protocol: for each source → target pair, ping makes `count` sequential calls (default 1000) and
 // answers with the first call's phases and every warm call's duration; `batches` repeats it to sample the
 // first-call cost more than once. One VU, pairs in turn, so batches never overlap.
-import { readConfig } from './lib/config.ts';
+import { loadConfig } from './lib/load-config.ts';
 import { buildOptions } from './lib/options.ts';
 import { pingBatch } from './lib/ping.ts';
 import { summaryOutputs } from './lib/summary.ts';
 
-const config = readConfig(__ENV);
+const config = loadConfig();
 
 export const options = buildOptions(config);
 

@@ -3,6 +3,8 @@
 import type { AuthMode, ConnectionMode } from '../../src/contract/ping.ts';
 
 export const CONFIG_ENV = 'S2S_CONFIG';
+/** The same config base64-encoded: how distributed runs pass it in a TestRun's `arguments` (no quoting issues). */
+export const CONFIG_B64_ENV = 'S2S_CONFIG_B64';
 export const CONFIG_VERSION = 1;
 export const SCENARIO_NAMES = ['probe', 'load', 'direct'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -244,11 +246,16 @@ export function validateConfig(input: unknown): ScenarioConfig {
   };
 }
 
-/** Reads and validates the config from the environment (k6's __ENV). */
-export function readConfig(env: Record<string, string | undefined>): ScenarioConfig {
-  const raw = env[CONFIG_ENV];
+/**
+ * Reads and validates the config from the environment (k6's __ENV): S2S_CONFIG, else S2S_CONFIG_B64 decoded
+ * with `decodeBase64` (k6/encoding inside a script; this file stays free of k6 imports for the runner).
+ */
+export function readConfig(env: Record<string, string | undefined>, decodeBase64?: (b64: string) => string): ScenarioConfig {
+  let raw = env[CONFIG_ENV];
+  const b64 = env[CONFIG_B64_ENV];
+  if ((raw === undefined || raw === '') && b64 && decodeBase64) raw = decodeBase64(b64);
   if (raw === undefined || raw === '') {
-    throw new ScenarioConfigError('not set. Run scenarios through `npm run scenario:<platform>` (it builds the config), or pass -e S2S_CONFIG=\'{...}\' to k6.');
+    throw new ScenarioConfigError('not set. Run scenarios through `npm run scenario:<platform>` (it builds the config), or pass -e S2S_CONFIG=\'{...}\' (or -e S2S_CONFIG_B64=<base64>) to k6.');
   }
   let parsed: unknown;
   try {

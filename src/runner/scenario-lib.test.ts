@@ -73,6 +73,13 @@ describe('validateConfig', () => {
     expect(() => validateConfig({ ...goodConfig(), scenario: 'direct', direct: [] })).toThrow('config.direct must be at least one target');
   });
 
+  it('readConfig takes the base64 form distributed runs pass in TestRun arguments', () => {
+    const b64 = Buffer.from(JSON.stringify(goodConfig())).toString('base64');
+    const decode = (s: string) => Buffer.from(s, 'base64').toString('utf8');
+    expect(readConfig({ S2S_CONFIG_B64: b64 }, decode)).toEqual(readConfig({ S2S_CONFIG: JSON.stringify(goodConfig()) }));
+    expect(() => readConfig({ S2S_CONFIG_B64: b64 })).toThrow(/S2S_CONFIG: not set/); // no decoder, no guess
+  });
+
   it('readConfig says what to do when the env var is missing or not JSON', () => {
     expect(() => readConfig({})).toThrow(/S2S_CONFIG: not set\. Run scenarios through `npm run scenario:<platform>`/);
     expect(() => readConfig({ S2S_CONFIG: '{nope' })).toThrow(/S2S_CONFIG: is not valid JSON/);
