@@ -23,8 +23,9 @@ describe.runIf(hasProc)('launcher watch (Linux /proc)', () => {
     // sh (the launcher) → node (the watcher). Killing sh re-parents node, which must report sh's pid.
     const script = `
       import { watchLaunchers } from ${JSON.stringify(new URL('./launcher-watch.ts', import.meta.url).pathname)};
-      process.stdout.write('ready\\n');
+      // Ready only once the watcher has recorded its launchers: killing sh earlier would re-parent node first.
       watchLaunchers((pid) => { process.stdout.write('gone ' + pid + '\\n'); process.exit(0); }, { levels: 1, everyMs: 50 });
+      process.stdout.write('ready\\n');
       setInterval(() => {}, 1000);
     `;
     const sh = spawn('sh', ['-c', `"${process.execPath}" --import tsx --input-type=module -e '${script.replace(/'/g, `'\\''`)}'; true`], {
