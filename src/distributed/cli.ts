@@ -201,7 +201,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     if (tokenKeys.length) {
       const { openPlatform } = await import('../runner/platform.ts');
-      const session = await openPlatform(flags.platform, { pongDelayMs: null, pingEnv: {}, log: err });
+      const session = await openPlatform(flags.platform, { pongDelayMs: null, pingEnv: {}, log: err, notice: err });
       const data: Record<string, string> = {};
       for (const p of resolved.pings) if (tokenEnv.pings[p.source]) data[tokenEnv.pings[p.source]!] = await session.tokens(p.url);
       for (const d of resolved.direct) if (tokenEnv.direct[d.name]) data[tokenEnv.direct[d.name]!] = await session.tokens(d.url);

@@ -1,6 +1,7 @@
 // `s2s scenario <platform> [flags]` (npm run scenario:<platform>): build if stale, open the platform, fetch
 // the runner's own tokens, run the scenario in k6 or the embedded engine, then write the run folder, print
 // the post's table and the threshold verdicts, and exit with the engine's code.
+import { githubAnnotations } from '../results/annotations.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -272,6 +273,7 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
       out(renderTable(pairRows(summary, pairs)));
       out('');
       out(renderVerdicts(verdicts));
+      if (flags.githubAnnotations) for (const line of githubAnnotations(written.meta)) out(line);
     } else {
       err(`scenario: the engine wrote no summary (exit ${exitCode ?? exit.signal}); the run folder records what is known.`);
     }

@@ -6,8 +6,22 @@ describe('parseRunnerFlags', () => {
     expect(parseRunnerFlags(['local'])).toEqual({
       platform: 'local', scenario: 'probe', count: 1000, batches: 1, connection: 'reuse', ratePerSec: 100, duration: '30s',
       stages: null, batchCount: 10, maxVUs: null, thresholds: [], engine: 'auto', outNdjson: true, resultsDir: 'results',
-      pongDelayMs: null, quiet: false,
+      pongDelayMs: null, quiet: false, githubAnnotations: process.env.GITHUB_ACTIONS === 'true',
     });
+  });
+
+  it('--github-annotations: on when asked, and by default only under GitHub Actions', () => {
+    expect(parseRunnerFlags(['local', '--github-annotations'])?.githubAnnotations).toBe(true);
+    const saved = process.env.GITHUB_ACTIONS;
+    try {
+      process.env.GITHUB_ACTIONS = 'true';
+      expect(parseRunnerFlags(['local'])?.githubAnnotations).toBe(true);
+      delete process.env.GITHUB_ACTIONS;
+      expect(parseRunnerFlags(['local'])?.githubAnnotations).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.GITHUB_ACTIONS;
+      else process.env.GITHUB_ACTIONS = saved;
+    }
   });
 
   it('load: ndjson only on request; stages; repeatable thresholds', () => {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { PlatformName } from '../platforms/types.ts';
 import { parseThresholdFlag, type ThresholdFlag } from './thresholds.ts';
 import type { EngineChoice } from './engine.ts';
+import { inGitHubActions } from '../results/annotations.ts';
 import type { StageConfig } from '../../scenarios/lib/config.ts';
 
 export const PLATFORMS: readonly PlatformName[] = ['local', 'cloudrun', 'gke', 'cross'];
@@ -41,6 +42,7 @@ export const FLAG_SPECS = {
   'results-dir': { type: 'string', default: 'results', help: 'where run folders go' },
   'pong-delay-ms': { type: 'string', help: 'local only: delay every pong answer by this many ms (regression tests)' },
   quiet: { type: 'boolean', short: 'q', help: 'no engine progress, just the table and verdicts' },
+  'github-annotations': { type: 'boolean', help: 'print ::error lines for crossed thresholds (on by default under GitHub Actions)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -61,6 +63,8 @@ export interface RunnerFlags {
   resultsDir: string;
   pongDelayMs: number | null;
   quiet: boolean;
+  /** Print GitHub workflow commands for crossed thresholds. */
+  githubAnnotations: boolean;
 }
 
 const DURATION_RE = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
@@ -176,5 +180,6 @@ export function parseRunnerFlags(argv: readonly string[]): RunnerFlags | null {
     resultsDir: v['results-dir'],
     pongDelayMs,
     quiet: v.quiet ?? false,
+    githubAnnotations: v['github-annotations'] ?? inGitHubActions(),
   };
 }
