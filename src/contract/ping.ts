@@ -21,8 +21,8 @@ export interface FirstCallPhasesMs {
   totalMs: number;
 }
 
-/** Warm calls (2..n) statistics. All ms. */
-export interface WarmStatsMs {
+/** Latency statistics of a set of calls. All ms. */
+export interface LatencyStatsMs {
   count: number;
   minMs: number;
   meanMs: number;
@@ -32,6 +32,26 @@ export interface WarmStatsMs {
   p99Ms: number;
   maxMs: number;
   stddevMs: number;
+}
+
+/** Warm calls (2..n) statistics. */
+export type WarmStatsMs = LatencyStatsMs;
+
+/** A histogram in a form that survives JSON: exact moments plus the HDR-encoded distribution (src/results/histogram.ts). */
+export interface HistogramSnapshot {
+  /** Always 'hdr-ns-b64': HdrHistogram V2 compressed, base64, values in nanoseconds. */
+  encoding: 'hdr-ns-b64';
+  count: number;
+  /** Exact sum of all recorded values, ms. */
+  sumMs: number;
+  /** Exact sum of squares, ms² (for stddev after merging). */
+  sumSqMs: number;
+  /** Exact smallest recorded value, ms (null when empty). */
+  minMs: number | null;
+  /** Exact largest recorded value, ms (null when empty). */
+  maxMs: number | null;
+  /** The encoded HDR histogram. */
+  hdr: string;
 }
 
 export interface PingErrors {
@@ -74,16 +94,8 @@ export interface PingResult {
   /** Mean of all calls including the first, the post's "average" figure. */
   allMeanMs: number;
   errors: PingErrors;
-  /** Warm-call histogram, mergeable (see src/results/histogram.ts HistogramSnapshot). */
-  histogram: {
-    encoding: 'hdr-ns-b64';
-    count: number;
-    sumMs: number;
-    sumSqMs: number;
-    minMs: number | null;
-    maxMs: number | null;
-    hdr: string;
-  };
+  /** Warm-call histogram, mergeable. */
+  histogram: HistogramSnapshot;
   /** Warm-call durations in call order, ms, when `samples=1` (capped by PING_MAX_SAMPLES). */
   samplesMs?: number[];
   /** True when samplesMs holds fewer values than warm.count because of the cap. */

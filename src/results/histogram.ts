@@ -2,40 +2,16 @@
 // an HDR histogram for percentiles plus exact count/sum/min/max, so memory stays flat whatever the
 // number of samples, the mean and extremes stay exact, and histograms from many places can be merged.
 import * as hdr from 'hdr-histogram-js';
+import type { HistogramSnapshot, LatencyStatsMs as HistogramStatsMs } from '../contract/ping.ts';
 
 /** Values are recorded as integers of this many units per millisecond (1e6 = nanoseconds). */
 const UNITS_PER_MS = 1e6;
 /** 3 significant digits: any percentile is within 0.1% of the true sample value. */
 const SIGNIFICANT_DIGITS = 3;
 
-/** A histogram in a form that survives JSON: exact moments plus the HDR-encoded distribution. */
-export interface HistogramSnapshot {
-  /** Always 'hdr-ns-b64': HdrHistogram V2 compressed, base64, values in nanoseconds. */
-  encoding: 'hdr-ns-b64';
-  count: number;
-  /** Exact sum of all recorded values, ms. */
-  sumMs: number;
-  /** Exact sum of squares, ms² (for stddev after merging). */
-  sumSqMs: number;
-  /** Exact smallest recorded value, ms (null when empty). */
-  minMs: number | null;
-  /** Exact largest recorded value, ms (null when empty). */
-  maxMs: number | null;
-  /** The encoded HDR histogram. */
-  hdr: string;
-}
-
-export interface HistogramStatsMs {
-  count: number;
-  minMs: number;
-  meanMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  stddevMs: number;
-}
+// The serialisable forms live in the contract (pure types, shared with k6 scripts and reports).
+export type { HistogramSnapshot } from '../contract/ping.ts';
+export type { LatencyStatsMs as HistogramStatsMs } from '../contract/ping.ts';
 
 function newHdr(): hdr.Histogram {
   return hdr.build({
