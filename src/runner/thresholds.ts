@@ -1,5 +1,6 @@
 // `--threshold 'metric{tag:v}=p(95)<20'`: parsing the flag and merging it over the platform defaults.
 // Same metric key + same aggregation replaces the default; anything else is added.
+import { aggregationOf } from '../results/junit.ts';
 
 export class ThresholdFlagError extends Error {
   constructor(value: string, reason: string) {
@@ -48,11 +49,8 @@ export function parseThresholdFlag(flag: string): ThresholdFlag {
   return { metric, expression };
 }
 
-/** The aggregation an expression tests: `p(95)<20` → `p(95)`. */
-export function aggregationOf(expression: string): string {
-  const m = /^\s*([a-z]+(\(\s*[\d.]+\s*\))?)/i.exec(expression);
-  return (m?.[1] ?? expression).replace(/\s+/g, '');
-}
+/** The aggregation an expression tests: `p(95)<20` → `p(95)` (shared with junit.xml). */
+export { aggregationOf };
 
 /** Defaults overlaid with flags: same key + same aggregation replaces, otherwise appends. Inputs untouched. */
 export function mergeThresholds(
