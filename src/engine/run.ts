@@ -139,6 +139,12 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
     say('error', errorMessage(err));
     return EXIT.invalidConfig;
   }
+  // Where VUs run (runtime LoadOptions.vuPlacement): an escape hatch and an A/B switch for the benchmarks.
+  const placement = processEnv.S2S_VU_PLACEMENT ?? 'auto';
+  if (placement !== 'auto' && placement !== 'main' && placement !== 'threads') {
+    say('error', `S2S_VU_PLACEMENT=${placement} is not valid: use auto (default), main or threads`);
+    return EXIT.invalidConfig;
+  }
 
   const registry = new MetricRegistry();
   defineBuiltinMetrics(registry);
@@ -163,6 +169,7 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
       env: scriptEnv,
       registry,
       log,
+      vuPlacement: placement,
       instance: () => ({
         vusActive: executorsForInstance.reduce((a, e) => a + e.active, 0),
         vusInitialized: poolForInstance?.size() ?? 0,

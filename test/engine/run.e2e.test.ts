@@ -154,6 +154,23 @@ describe('exit codes', { timeout: 120_000 }, () => {
     expect(r.stderr).toContain('soon');
   });
 
+  it('104 for an invalid S2S_VU_PLACEMENT, naming it', async () => {
+    const { script } = await writeScript('placement.js', `export default function () {}\n`);
+    const r = await runCli([script, '-q'], { S2S_VU_PLACEMENT: 'gpu' });
+    expect(r.code).toBe(104);
+    expect(r.stderr).toContain('S2S_VU_PLACEMENT=gpu');
+  });
+
+  it('a promise the script forgets to handle is logged, and the run goes on (VUs on the main thread)', async () => {
+    const { script } = await writeScript('lost-promise.js', `export const options = { iterations: 3 };
+export default async function () { Promise.reject(new Error('lost promise')); await new Promise((r) => setTimeout(r, 1)); }
+`);
+    const r = await runCli([script, '-q', '--no-summary']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Uncaught (in promise)');
+    expect(r.stderr).toContain('lost promise');
+  });
+
   it('107 for an exception in the init context', async () => {
     const { script } = await writeScript('init-throws.js', `throw new Error('init went wrong');\nexport default function () {}\n`);
     const r = await runCli([script, '-q']);

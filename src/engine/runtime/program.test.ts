@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptError, TestAbortError } from './errors.ts';
-import { loadProgram } from './program.ts';
+import { loadProgram, mayBlock } from './program.ts';
 import { MetricRegistry } from '../../results/metrics.ts';
 import { cleanScripts, harness, startServer, writeScript, type TestServer } from './test-support.ts';
 
@@ -395,6 +395,55 @@ describe('lifecycle and stopping', () => {
       const results = await Promise.all(vus.map((vu) => h.iterate('default', { vu })));
       expect(results.every((r) => r.ok)).toBe(true);
       expect(h.of('checks').map((s) => s.value)).toEqual([1, 1, 1, 1]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('VU placement', () => {
+  const onMain = (h: { program: object }): boolean => (h.program as { vusOnMain?: boolean }).vusOnMain === true;
+
+  it('the blocking-call scan sees esbuild\'s named-import calls and any sleep', () => {
+    expect(mayBlock('(0, import_k6.sleep)(0.05);')).toBe(true);
+    expect(mayBlock('(0, import_http.get)("y");')).toBe(true);
+    expect(mayBlock('import_http.default.post(url, body);')).toBe(true);
+    expect(mayBlock('const s = import_k6.sleep; s(1);')).toBe(true);
+    expect(mayBlock('await import_http.default.asyncRequest("GET", url);')).toBe(false);
+  });
+
+  it('an async script runs its VUs on the main thread; a blocking one, or vuPlacement threads, in worker threads', async () => {
+    const asyncFile = writeScript('place-async.js', `import http from 'k6/http';
+      export default async function () { await http.asyncRequest('GET', __ENV.BASE + '/status?code=204'); }`);
+    const blockingFile = writeScript('place-blocking.js', `import { sleep } from 'k6';\nexport default function () { sleep(0.001); }`);
+    const a = await harness(asyncFile, { env: { BASE: server.url } });
+    const t = await harness(asyncFile, { env: { BASE: server.url }, vuPlacement: 'threads' });
+    const b = await harness(blockingFile);
+    try {
+      expect([onMain(a), onMain(t), onMain(b)]).toEqual([true, false, false]);
+      // Same samples and tags either way.
+      expect(await a.iterate()).toMatchObject({ ok: true });
+      expect(await t.iterate()).toMatchObject({ ok: true });
+      const tagsOf = (h: typeof a) => h.of('http_req_duration').map((x) => ({ ...x.tags }));
+      expect(tagsOf(a)).toEqual(tagsOf(t));
+      expect(tagsOf(a)[0]).toMatchObject({ status: '204', scenario: 'default', method: 'GET' });
+    } finally {
+      await Promise.all([a.close(), t.close(), b.close()]);
+    }
+  });
+
+  it('VUs on the main thread let timers run between iterations that never wait on I/O', async () => {
+    const file = writeScript('place-sync.js', `import { Counter } from 'k6/metrics';
+      const c = new Counter('spins');
+      export default function () { c.add(1); }`);
+    const h = await harness(file);
+    try {
+      expect(onMain(h)).toBe(true);
+      let fired = false;
+      setTimeout(() => { fired = true; }, 0);
+      // Without a turn of the event loop between iterations the timer would never fire inside this loop.
+      for (let i = 0; i < 200_000 && !fired; i++) await h.iterate();
+      expect(fired).toBe(true);
     } finally {
       await h.close();
     }

@@ -8,6 +8,7 @@ import { ScriptError, TestAbortError, redactTokens } from './errors.ts';
 import { GroupTree, type GroupNode } from './group-tree.ts';
 import { EMPTY_INSTANCE, type InstanceInfo, type MetricContains, type MetricKind, type TagSet, type VuHost } from './host.ts';
 import { IoThread, startWorker } from './threads.ts';
+import type { SyncBridge } from './bridge.ts';
 import type { FromThread, ThreadBatch, ThreadInit, ToThread } from './thread-protocol.ts';
 import { describeError, VuRuntime, type IterationOutcome } from './vu.ts';
 import type { IterationInput } from './vu-state.ts';
@@ -35,6 +36,10 @@ export interface LoadOptions {
   vusPerThread?: number;
   /** Additive: upper bound on VU threads (default 64); beyond it VUs share threads. */
   maxThreads?: number;
+  /** Additive: where VUs run. 'main': vm contexts on this thread's event loop (no thread hop per iteration, no
+   *  sample shipping); 'threads': worker threads. Default 'auto': 'main' when the script cannot block (see
+   *  mayBlock) and no vusPerThread is given, else 'threads'. */
+  vuPlacement?: 'auto' | 'main' | 'threads';
 }
 
 export interface IterationContext {
@@ -79,10 +84,19 @@ const BUILTIN: Record<string, [MetricKind, MetricContains]> = {
   data_received: ['counter', 'data'],
 };
 
-/** Whether the script can block a thread (sleep, synchronous http): then each VU wants its own thread. */
+/**
+ * Whether the script can block a thread (sleep, synchronous http): then each VU wants its own thread. A text scan
+ * of the bundle, conservative on purpose: any mention of `sleep`, and the verbs called as `x.get(`, `get(` or as
+ * esbuild writes named imports, `(0, import_http.get)(`. A call it misses still works (see hostForMainVus).
+ */
 export function mayBlock(code: string): boolean {
-  return /\bsleep\s*\(|\.(get|post|put|patch|del|head|request|batch|options)\s*\(|\b(get|post|put|patch|del|head|request|batch)\s*\(/.test(code);
+  return /\bsleep\b|\.(get|post|put|patch|del|head|request|batch|options)\s*\)?\s*\(|\b(get|post|put|patch|del|head|request|batch)\s*\(/.test(code);
 }
+
+/** setImmediate as a promise: lets timers and I/O callbacks run. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** How long VUs on the main thread may run back to back without letting the event loop turn. */
+const MAX_TURN_MS = 10;
 
 function defaultLog(level: string, msg: string): void {
   process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(msg)} source=console\n`);
@@ -290,6 +304,13 @@ class ScriptProgram implements Program {
   private setupJson: string | undefined;
   private readonly vusPerThread: number;
   private readonly maxThreads: number;
+  /** VUs run on this thread (async-only scripts): see LoadOptions.vuPlacement. */
+  readonly vusOnMain: boolean;
+  private readonly mainVus: VuRuntime[] = [];
+  private mainVuHost: VuHost | undefined;
+  private mainBridge: SyncBridge | undefined;
+  private rejectionGuard: ((reason: unknown) => void) | undefined;
+  private lastTurnMs = 0;
   private closed = false;
 
   constructor(private readonly bundle: BundledScript, readonly opts: LoadOptions, private readonly io: IoThread) {
@@ -333,6 +354,68 @@ class ScriptProgram implements Program {
     };
     this.vusPerThread = Math.max(1, opts.vusPerThread ?? (mayBlock(bundle.code) ? 1 : 32));
     this.maxThreads = Math.max(1, opts.maxThreads ?? 64);
+    const placement = opts.vuPlacement ?? 'auto';
+    this.vusOnMain = placement === 'main' || (placement === 'auto' && opts.vusPerThread === undefined && !mayBlock(bundle.code));
+  }
+
+  /** The host of VUs living on this thread: samples go straight to the registry, checks to the tree. */
+  private hostForMainVus(): VuHost {
+    this.mainVuHost ??= {
+      defineMetric: (name, type, contains) => this.defineMetric(name, type, contains, true),
+      emit: (metric, value, tags, timeMs) => this.sink.add(metric, value, tags, timeMs),
+      recordCheck: (groupPath, name, pass) => this.tree.addCheck(groupPath, name, pass ? 1 : 0, pass ? 0 : 1),
+      recordGroup: (groupPath) => void this.tree.group(groupPath),
+      log: (level, msg) => this.log(level, msg),
+      abort: (reason) => this.opts.onAbort(reason),
+      // Only reached when the text scan missed a blocking call (e.g. http['get']): it still works, through the
+      // I/O thread, but holds this whole thread (every VU and the scheduler) for the call's duration.
+      syncRequest: (vuKey, specs) => (this.mainBridge ??= this.io.connect()).request(vuKey, specs),
+      instance: () => this.opts.instance?.() ?? EMPTY_INSTANCE,
+      testOptions: () => this.testOptions(),
+    };
+    if (!this.rejectionGuard) {
+      // A script's forgotten promise that rejects would otherwise end the whole process (in a worker it ends one
+      // thread): log it like an iteration error instead, for as long as VUs run here.
+      this.rejectionGuard = (reason) => this.log('error', `Uncaught (in promise) ${describeError(reason, this.bundle.scriptPath, this.bundle.lineMap)}`);
+      process.on('unhandledRejection', this.rejectionGuard);
+    }
+    return this.mainVuHost;
+  }
+
+  private createMainVU(idInInstance: number, idInTest: number): VU {
+    const id = this.nextVuId++;
+    const vu = new VuRuntime({ ...this.bundle, env: this.opts.env, idInInstance, idInTest, vuKey: `main:${id}` }, this.hostForMainVus());
+    this.mainVus.push(vu);
+    return {
+      idInInstance,
+      idInTest,
+      runIteration: async (ctx) => {
+        const input: IterationInput = {
+          scenario: { ...ctx.scenario }, iterationInScenario: ctx.iterationInScenario, tags: ctx.tags, env: ctx.env, exec: ctx.exec,
+        };
+        // One controller per iteration, linked through watchAbort: the scheduler's signal is shared by every VU
+        // and would otherwise collect one listener per in-flight request.
+        const ac = new AbortController();
+        const unwatch = watchAbort(ctx.signal, () => ac.abort());
+        if (ctx.signal.aborted) ac.abort();
+        vu.setSetupData(this.setupJson);
+        let outcome: IterationOutcome;
+        try {
+          outcome = await vu.runIteration(input, ac.signal);
+        } finally {
+          unwatch();
+        }
+        if (!outcome.ok && !outcome.interrupted && outcome.error) this.log('error', outcome.error);
+        // An iteration that never waits on I/O (e.g. only custom metrics) resolves in microtasks: the scheduler's
+        // next call would follow at once, and timers (duration, thresholds, progress, stop) would never run.
+        const now = performance.now();
+        if (now - this.lastTurnMs > MAX_TURN_MS) {
+          await nextTurn();
+          this.lastTurnMs = performance.now();
+        }
+        return outcome;
+      },
+    };
   }
 
   testOptions(): Record<string, unknown> {
@@ -390,6 +473,7 @@ class ScriptProgram implements Program {
 
   async createVU(idInInstance: number, idInTest: number): Promise<VU> {
     if (this.closed) throw new Error('createVU: the program is closed');
+    if (this.vusOnMain) return this.createMainVU(idInInstance, idInTest);
     const slot = this.slot();
     const id = this.nextVuId++;
     let t: VuThread;
@@ -447,6 +531,8 @@ class ScriptProgram implements Program {
     if (this.lifecycleThread) starts.push(this.lifecycleThread);
     const all = await Promise.allSettled(starts);
     await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    for (const vu of this.mainVus) vu.close();
+    if (this.rejectionGuard) process.off('unhandledRejection', this.rejectionGuard);
     this.main.close();
     await this.io.close();
   }
