@@ -24,7 +24,7 @@ interface Profile {
   fixedRate: number;
 }
 const PROFILES: Record<'quick' | 'full', Profile> = {
-  quick: { name: 'quick', runs: 1, loadSec: 3, pingCount: 2000, fidelityCount: 100, memIters: [1e3, 1e5], pingMemCounts: [1e3, 1e4], fixedRate: 500 },
+  quick: { name: 'quick', runs: 1, loadSec: 3, pingCount: 2000, fidelityCount: 100, memIters: [1e4, 1e5], pingMemCounts: [1e3, 1e4], fixedRate: 500 },
   full: { name: 'full', runs: 3, loadSec: 5, pingCount: 20000, fidelityCount: 400, memIters: [1e4, 1e6], pingMemCounts: [1e3, 1e5], fixedRate: 1000 },
 };
 
