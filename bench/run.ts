@@ -3,6 +3,7 @@
 // when present), memory flatness, time to first result — and writes BENCHMARKS.md (full) or
 // results/bench/quick.md (--quick). Absolute times drift on shared machines: the verdicts use ratios.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -313,6 +314,8 @@ export function renderMarkdown(rows: Row[], ctx: { profile: Profile; started: Da
     lines.push(`| ${r.section} | ${r.what} | ${med} | ${range} | ${target} | \`${r.command}\` |`);
   }
   lines.push('');
+  // The hand-written analysis (targets, method, why a target is missed) travels with every generated table.
+  lines.push(readFileSync(new URL('./analysis.md', import.meta.url), 'utf8'));
   return lines.join('\n');
 }
 
