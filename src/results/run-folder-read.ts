@@ -1,5 +1,6 @@
 // Loading run folders for reports and comparisons: run.json (validated), summary.json (k6
 // handleSummary data) and, streamed, metrics.ndjson.gz turned into per-key HDR histograms.
+import { exists } from './run-folder.ts';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LatencyHistogram } from './histogram.ts';
@@ -35,14 +36,6 @@ export interface RunFolder {
   metricsPath: string | null;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Reads one run folder. Throws RunFolderError naming the folder and the fix when it is unusable. */
 export async function readRunFolder(dir: string): Promise<RunFolder> {

@@ -85,7 +85,8 @@ export function hostInfo(): RunMeta['host'] {
   return { hostname: os.hostname(), os: `${os.type()} ${os.release()}`, arch: os.arch(), cpus: os.cpus().length, node: process.version };
 }
 
-async function exists(p: string): Promise<boolean> {
+/** True when the path exists (file or folder). */
+export async function exists(p: string): Promise<boolean> {
   try {
     await stat(p);
     return true;
