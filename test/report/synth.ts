@@ -8,17 +8,9 @@ import { runMetaSchema, type RunMeta } from '../../src/results/run-meta.ts';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../../../shared/fixtures/k6-v1.3.0');
 
-/** A seeded PRNG (tests must be reproducible). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (tests must be reproducible): the one the reports use. */
+import { seededRandom as rng } from '../../src/results/stats.ts';
+export { rng };
 
 /** Log-normal latencies around `medianMs`. */
 export function lognormal(n: number, medianMs: number, sigma: number, seed: number): number[] {

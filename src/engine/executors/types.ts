@@ -2,7 +2,7 @@
 // them from, a clock, and a sink for the scheduler's own metrics. Structural on purpose, so the
 // executors can be tested with fake VUs and know nothing about scripts or HTTP.
 
-/** What a VU is told about the iteration it runs (same shape as the runtime's IterationContext). */
+/** What a VU is told about the iteration it runs (the runtime's VU takes exactly this). */
 export interface IterationContext {
   scenario: { name: string; executor: string; startTimeMs: number; iterationInInstance: number; iterationInTest: number; progress: number };
   iterationInScenario: number;

@@ -42,19 +42,14 @@ export interface LoadOptions {
   vuPlacement?: 'auto' | 'main' | 'threads';
 }
 
-export interface IterationContext {
-  scenario: { name: string; executor: string; startTimeMs: number; iterationInInstance: number; iterationInTest: number; progress: number };
-  iterationInScenario: number;
-  tags: Record<string, string>;
-  env: Record<string, string>;
-  exec: string;
-  signal: AbortSignal;
-}
+// The scheduler's side of the VU contract: one definition, in the executors' types.
+import type { IterationContext, IterationResult } from '../executors/types.ts';
+export type { IterationContext, IterationResult };
 
 export interface VU {
   idInInstance: number;
   idInTest: number;
-  runIteration(ctx: IterationContext): Promise<{ ok: boolean; error?: string; interrupted: boolean }>;
+  runIteration(ctx: IterationContext): Promise<IterationResult>;
 }
 
 export interface Program {
