@@ -9,7 +9,7 @@ import { runMetaSchema } from '../results/run-meta.ts';
 import { collect, MANIFEST_FILE } from './collect.ts';
 import { main as collectCli } from './collect-cli.ts';
 
-const fixtures = new URL('../../../shared/fixtures/k6-v1.3.0/', import.meta.url).pathname;
+const fixtures = new URL('../../test/fixtures/k6-v1.3.0/', import.meta.url).pathname;
 const lines = gunzipSync(readFileSync(path.join(fixtures, 'pass/out.ndjson.gz'))).toString('utf8').trim().split('\n');
 const fixturePass = JSON.parse(readFileSync(path.join(fixtures, 'pass/handle-summary.json'), 'utf8'));
 

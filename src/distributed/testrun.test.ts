@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { testRunValidator } from './crd-validate.ts';
 import { buildManifests, CONFIGMAP_LIMIT_BYTES, DistributedConfigError, type DistributedOptions } from './testrun.ts';
 
-// The real TestRun CRD of the k6-operator (Apache-2.0), recorded in shared/fixtures.
-const crdPath = new URL('../../../shared/fixtures/k6-operator/k6.io_testruns.crd.yaml', import.meta.url);
+// The real TestRun CRD of the k6-operator (Apache-2.0), recorded in test/fixtures.
+const crdPath = new URL('../../test/fixtures/k6-operator/k6.io_testruns.crd.yaml', import.meta.url);
 const validateTestRun = testRunValidator(crdPath.pathname);
 
 const base: DistributedOptions = {

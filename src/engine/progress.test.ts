@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from './options.ts';
 import { plainDue, renderBanner, renderProgress } from './progress.ts';
 
-const FIXTURE = readFileSync(new URL('../../../shared/fixtures/k6-v1.3.0/pass/stdout.txt', import.meta.url), 'utf8').split('\n');
+const FIXTURE = readFileSync(new URL('../../test/fixtures/k6-v1.3.0/pass/stdout.txt', import.meta.url), 'utf8').split('\n');
 const fixtureLine = (prefix: string) => FIXTURE.find((l) => l.trimStart().startsWith(prefix)) ?? '';
 
 const scenarios = [

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricRegistry, defineBuiltinMetrics } from './metrics.ts';
 import { JsonOutput, formatRfc3339Nano, parseRfc3339Ms, readNdjson, replayNdjson, type NdjsonLine } from './ndjson.ts';
 
-const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/k6-v1.3.0/', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../test/fixtures/k6-v1.3.0/', import.meta.url));
 
 /** Key structure of a line: top-level keys in order, data keys in order (and submetric entry keys). */
 function shape(line: NdjsonLine): string {

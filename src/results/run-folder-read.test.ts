@@ -5,7 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestRunFolders, loadSamples, parseMetricKey, readRunFolder, RunFolderError } from './run-folder-read.ts';
 
-const FIXTURES = path.resolve(import.meta.dirname, '../../../shared/fixtures/k6-v1.3.0');
+const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures/k6-v1.3.0');
 let tmp: string;
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-// Test support: the recorded real k6 v1.3.0 run (../shared/fixtures/k6-v1.3.0) replayed through our registry,
+// Test support: the recorded real k6 v1.3.0 run (test/fixtures/k6-v1.3.0) replayed through our registry,
 // thresholds and summary builder, for the summary and text-summary contract tests.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { readNdjson, replayNdjson } from './ndjson.ts';
 import { DEFAULT_SUMMARY_TREND_STATS, buildSummaryData, type SummaryData } from './summary.ts';
 import { parseThresholds, type ThresholdEvaluation } from './thresholds.ts';
 
-export const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/k6-v1.3.0/', import.meta.url));
+export const FIXTURE = fileURLToPath(new URL('../../test/fixtures/k6-v1.3.0/', import.meta.url));
 
 /** reference.js's thresholds, with its P95 env value. */
 export function referenceThresholds(p95: string): Record<string, unknown> {

@@ -8,7 +8,7 @@ import { testRunValidator } from '../../src/distributed/crd-validate.ts';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
-const validate = testRunValidator(new URL('../../../shared/fixtures/k6-operator/k6.io_testruns.crd.yaml', import.meta.url).pathname);
+const validate = testRunValidator(new URL('../fixtures/k6-operator/k6.io_testruns.crd.yaml', import.meta.url).pathname);
 
 async function distributed(args: string[]) {
   return run(process.execPath, ['--import', 'tsx', 'scripts/distributed.ts', ...args], { cwd: root, env: { ...process.env, PATH: '/usr/bin:/bin' } }).then(

@@ -12,7 +12,7 @@ import { MetricRegistry } from '../../src/results/metrics.ts';
 import { loadProgram, type IterationContext, type Program } from '../../src/engine/runtime/index.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DIR = path.resolve(ROOT, '../shared/fixtures/k6-v1.3.0');
+const DIR = path.resolve(ROOT, 'test/fixtures/k6-v1.3.0');
 /** Emitted by the scheduler (B3), not the runtime. */
 const SCHEDULER_METRICS = new Set(['iterations', 'iteration_duration', 'vus', 'vus_max', 'dropped_iterations']);
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const FIXTURES = path.resolve(ROOT, '../shared/fixtures/k6-v1.3.0');
+export const FIXTURES = path.resolve(ROOT, 'test/fixtures/k6-v1.3.0');
 export const REFERENCE_JS = path.join(FIXTURES, 'reference.js');
 
 /** The fixture's pong.mjs logic: 403 when the URL asks for it, else 200 with inner_ms 1.25. */

@@ -34,7 +34,7 @@ function expectShown(text: string, value: number, what: string): void {
 }
 
 const fixtureSummary = async () =>
-  JSON.parse(await readFile(path.resolve(import.meta.dirname, '../../../shared/fixtures/k6-v1.3.0/pass/handle-summary.json'), 'utf8')) as {
+  JSON.parse(await readFile(path.resolve(import.meta.dirname, '../fixtures/k6-v1.3.0/pass/handle-summary.json'), 'utf8')) as {
     metrics: Record<string, { type: string; values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>;
   };
 

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { LatencyHistogram } from '../../src/results/histogram.ts';
 import { runMetaSchema, type RunMeta } from '../../src/results/run-meta.ts';
 
-export const FIXTURES = path.resolve(import.meta.dirname, '../../../shared/fixtures/k6-v1.3.0');
+export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/k6-v1.3.0');
 
 /** A seeded PRNG (tests must be reproducible): the one the reports use. */
 import { seededRandom as rng } from '../../src/results/stats.ts';
