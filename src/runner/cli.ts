@@ -2,7 +2,7 @@
 // the runner's own tokens, run the scenario in k6 or the embedded engine, then write the run folder, print
 // the post's table and the threshold verdicts, and exit with the engine's code.
 import { githubAnnotations } from '../results/annotations.ts';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,8 +14,9 @@ import { defaultThresholds } from './default-thresholds.ts';
 import { engineCommand, engineVersion, selectEngine, type SelectedEngine } from './engine.ts';
 import { FlagError, helpText, parseRunnerFlags, type RunnerFlags } from './flags.ts';
 import { openPlatform, PlatformUnavailableError, type PlatformSession } from './platform.ts';
-import { buildScenarioConfig, expectedDurationSec, loadVUs, recordedConfig, requestTimeoutSec, tokenEnvNames } from './run-config.ts';
+import { buildScenarioConfig, expectedDurationSec, loadVUs, recordedConfig, requestTimeoutSec, tokenEnvNames, type TokenEnvNames } from './run-config.ts';
 import { pairRows, renderTable } from './table.ts';
+import { RunSignals } from './signals.ts';
 import { mergeThresholds } from './thresholds.ts';
 import { startTokenBroker, type TokenBroker } from './token-broker.ts';
 import { isSummaryLike, renderVerdicts, thresholdVerdicts, type SummaryLike } from './verdicts.ts';
@@ -41,8 +42,6 @@ function refreshBeforeExpirySec(env: NodeJS.ProcessEnv): number {
   if (!Number.isInteger(n) || n < 0 || n > 3600) throw new FlagError(`S2S_TOKEN_REFRESH_BEFORE_SEC=${JSON.stringify(raw)}: must be an integer number of seconds in 0..3600.`);
   return n;
 }
-/** Signals arriving this close to the first are the same Ctrl-C relayed by npm/tsx, not a second press. */
-const DUPLICATE_SIGNAL_MS = 1000;
 
 const EXIT_USAGE = 2;
 const EXIT_INTERRUPTED = 130;
@@ -103,200 +102,263 @@ async function renderJunitFn(summary: SummaryLike | null): Promise<((meta: RunMe
   }
 }
 
-export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<number> {
-  const out = (text: string) => io.stdout.write(`${text}\n`);
-  const err = (text: string) => io.stderr.write(`${redactTokens(text)}\n`);
+/** A phase ended the run early with this exit code; its message is already printed. */
+class RunnerExit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+    this.name = 'RunnerExit';
+  }
+}
 
-  let flags: RunnerFlags | null;
-  let engine: SelectedEngine;
+interface Ui {
+  out(text: string): void;
+  /** stderr, tokens redacted. */
+  err(text: string): void;
+}
+
+interface Prepared {
+  flags: RunnerFlags;
+  engine: SelectedEngine;
+}
+
+/** What the runner hands the engine for the hops it makes itself: env names, token values, the refresh broker. */
+interface RunnerTokenSet {
+  tokenEnv: TokenEnvNames;
+  values: Record<string, string>;
+  broker: TokenBroker | null;
+}
+
+interface EngineExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Parse the flags and choose the engine; a number is the exit code (help printed, or a usage error). */
+function prepare(argv: string[], ui: Ui): Prepared | number {
   try {
-    flags = parseRunnerFlags(argv);
+    const flags = parseRunnerFlags(argv);
     if (flags === null) {
-      out(helpText());
+      ui.out(helpText());
       return 0;
     }
-    engine = selectEngine(flags.engine);
+    return { flags, engine: selectEngine(flags.engine) };
   } catch (e) {
-    err(`scenario: ${(e as Error).message}`);
+    ui.err(`scenario: ${(e as Error).message}`);
     return EXIT_USAGE;
   }
+}
 
-  let interrupted = false;
-  let firstSignalAt = 0;
-  let child: ChildProcess | null = null;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    const now = Date.now();
-    if (!interrupted) {
-      interrupted = true;
-      firstSignalAt = now;
-      err(`\nscenario: ${signal}: stopping the engine gracefully (press Ctrl-C again to force)…`);
-      child?.kill('SIGINT');
-      return;
-    }
-    if (now - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
-    err('scenario: forcing the engine to stop');
-    child?.kill('SIGKILL');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+async function bundleIfStale(flags: RunnerFlags, ui: Ui): Promise<void> {
+  if (!isBuildStale()) return;
+  // Bundle only: types do not change the output, and a type-check costs seconds to tens of seconds on a
+  // loaded machine. `npm run build` / `npm run typecheck` (and CI) gate the types.
+  const t0 = performance.now();
+  const outputs = await bundleScenarios(defaultBuildPaths());
+  if (!flags.quiet) ui.out(`bundled ${outputs.map((o) => path.basename(o.file)).join(', ')} into build/ (${Math.round(performance.now() - t0)} ms; type-check: npm run build)`);
+}
 
-  let session: PlatformSession | null = null;
-  let folder: RunFolder | null = null;
-  let broker: TokenBroker | null = null;
+async function startPlatform(flags: RunnerFlags, ui: Ui, signals: RunSignals): Promise<PlatformSession> {
+  let session: PlatformSession;
   try {
-    if (isBuildStale()) {
-      // Bundle only: types do not change the output, and a type-check costs seconds to tens of seconds on a
-      // loaded machine. `npm run build` / `npm run typecheck` (and CI) gate the types.
-      const t0 = performance.now();
-      const outputs = await bundleScenarios(defaultBuildPaths());
-      if (!flags.quiet) out(`bundled ${outputs.map((o) => path.basename(o.file)).join(', ')} into build/ (${Math.round(performance.now() - t0)} ms; type-check: npm run build)`);
-    }
-    out(`scenario: ${flags.scenario} on ${flags.platform}, engine: ${engine.reason}`);
+    session = await openPlatform(flags.platform, {
+      pongDelayMs: flags.pongDelayMs,
+      pingEnv: localPingEnv(flags),
+      // The platform's own progress lines, not every service log line (those stay in the services).
+      log: (line) => {
+        if (!flags.quiet && line.startsWith('local platform:')) ui.err(line);
+      },
+      notice: (line) => ui.err(line),
+    });
+  } catch (e) {
+    ui.err(`scenario: ${(e as Error).message}`);
+    if (signals.interrupted) throw new RunnerExit(EXIT_INTERRUPTED);
+    // Not deployed (cloud) is a usage error; a local platform that fails to start is a tool failure.
+    throw new RunnerExit(e instanceof PlatformUnavailableError ? EXIT_USAGE : 1);
+  }
+  if (signals.interrupted) {
+    await session.stop();
+    throw new RunnerExit(EXIT_INTERRUPTED);
+  }
+  return session;
+}
 
+/** Tokens for the hops the runner makes itself: fetched now (fail fast), handed over in env only. */
+async function fetchRunnerTokens(session: PlatformSession, flags: RunnerFlags, ui: Ui): Promise<RunnerTokenSet> {
+  const resolved = session.resolved;
+  const tokenEnv = tokenEnvNames(resolved, flags.scenario);
+  const audiences: Record<string, string> = {};
+  for (const p of resolved.pings) if (tokenEnv.pings[p.source]) audiences[tokenEnv.pings[p.source] as string] = p.url;
+  for (const d of resolved.direct) if (tokenEnv.direct[d.name]) audiences[tokenEnv.direct[d.name] as string] = new URL(d.url).origin;
+  const values: Record<string, string> = {};
+  for (const [envName, audience] of Object.entries(audiences)) {
     try {
-      session = await openPlatform(flags.platform, {
-        pongDelayMs: flags.pongDelayMs,
-        pingEnv: localPingEnv(flags),
-        // The platform's own progress lines, not every service log line (those stay in the services).
-        log: (line) => {
-          if (!flags.quiet && line.startsWith('local platform:')) err(line);
-        },
-        notice: (line) => err(line),
-      });
+      values[envName] = await session.tokens(audience);
     } catch (e) {
-      err(`scenario: ${(e as Error).message}`);
-      if (interrupted) return EXIT_INTERRUPTED;
-      // Not deployed (cloud) is a usage error; a local platform that fails to start is a tool failure.
-      return e instanceof PlatformUnavailableError ? EXIT_USAGE : 1;
+      ui.err(`scenario: fetching an ID token for ${audience} failed: ${(e as Error).message}`);
+      throw new RunnerExit(EXIT_USAGE);
     }
-    if (interrupted) return EXIT_INTERRUPTED;
-    const resolved = session.resolved;
+  }
+  const broker = Object.keys(audiences).length > 0 ? await startTokenBroker(audiences, session.tokens) : null;
+  return { tokenEnv, values, broker };
+}
 
-    // Tokens for the hops the runner makes itself: fetched now (fail fast), handed over in env only.
-    const tokenEnv = tokenEnvNames(resolved, flags.scenario);
-    const audiences: Record<string, string> = {};
-    for (const p of resolved.pings) if (tokenEnv.pings[p.source]) audiences[tokenEnv.pings[p.source] as string] = p.url;
-    for (const d of resolved.direct) if (tokenEnv.direct[d.name]) audiences[tokenEnv.direct[d.name] as string] = new URL(d.url).origin;
-    const tokenValues: Record<string, string> = {};
-    for (const [envName, audience] of Object.entries(audiences)) {
-      try {
-        tokenValues[envName] = await session.tokens(audience);
-      } catch (e) {
-        err(`scenario: fetching an ID token for ${audience} failed: ${(e as Error).message}`);
-        return EXIT_USAGE;
-      }
-    }
-    if (Object.keys(audiences).length > 0) broker = await startTokenBroker(audiences, session.tokens);
+interface EngineLaunch {
+  config: ReturnType<typeof buildScenarioConfig>;
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
 
-    const startedAt = new Date();
-    folder = await RunFolder.create(path.resolve(flags.resultsDir), { startedAt, platform: flags.platform, scenario: flags.scenario });
-    const thresholds = mergeThresholds(defaultThresholds(flags.platform), flags.thresholds);
-    const config = buildScenarioConfig({
-      flags,
-      resolved,
-      thresholds,
-      tokenEnv,
-      summaryPath: folder.file(RUN_FILES.summary),
-      tokenBroker: broker ? { url: broker.url, keyEnv: BROKER_KEY_ENV, refreshBeforeExpirySec: refreshBeforeExpirySec(process.env) } : null,
-    });
+/** The scenario config and the engine's command line and environment (tokens only in env, never argv). */
+function engineLaunch(p: Prepared, session: PlatformSession, folder: RunFolder, tokens: RunnerTokenSet): EngineLaunch {
+  const { flags, engine } = p;
+  const resolved = session.resolved;
+  const config = buildScenarioConfig({
+    flags,
+    resolved,
+    thresholds: mergeThresholds(defaultThresholds(flags.platform), flags.thresholds),
+    tokenEnv: tokens.tokenEnv,
+    summaryPath: folder.file(RUN_FILES.summary),
+    tokenBroker: tokens.broker ? { url: tokens.broker.url, keyEnv: BROKER_KEY_ENV, refreshBeforeExpirySec: refreshBeforeExpirySec(process.env) } : null,
+  });
+  const cmd = engineCommand(engine, {
+    script: path.join(REPO_ROOT, 'build', `${flags.scenario}.js`),
+    ndjsonFile: flags.outNdjson ? folder.file(RUN_FILES.metrics) : null,
+    quiet: flags.quiet,
+    dashboardFile: folder.file(RUN_FILES.dashboard),
+    expectedDurationSec: expectedDurationSec(flags),
+  });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...cmd.env, [CONFIG_ENV]: JSON.stringify(config), ...tokens.values };
+  if (tokens.broker) env[BROKER_KEY_ENV] = tokens.broker.key;
+  if (resolved.caFile) {
+    // Node (embedded engine) adds the run CA to its roots; Go (k6) reads SSL_CERT_FILE.
+    if (engine.name === 'embedded') env.NODE_EXTRA_CA_CERTS = resolved.caFile;
+    else env.SSL_CERT_FILE = resolved.caFile;
+  }
+  return { config, command: cmd.command, args: cmd.args, env };
+}
 
-    const cmd = engineCommand(engine, {
-      script: path.join(REPO_ROOT, 'build', `${flags.scenario}.js`),
-      ndjsonFile: flags.outNdjson ? folder.file(RUN_FILES.metrics) : null,
-      quiet: flags.quiet,
-      dashboardFile: folder.file(RUN_FILES.dashboard),
-      expectedDurationSec: expectedDurationSec(flags),
-    });
-    const env: NodeJS.ProcessEnv = { ...process.env, ...cmd.env, [CONFIG_ENV]: JSON.stringify(config), ...tokenValues };
-    if (broker) env[BROKER_KEY_ENV] = broker.key;
-    if (resolved.caFile) {
-      // Node (embedded engine) adds the run CA to its roots; Go (k6) reads SSL_CERT_FILE.
-      if (engine.name === 'embedded') env.NODE_EXTRA_CA_CERTS = resolved.caFile;
-      else env.SSL_CERT_FILE = resolved.caFile;
-    }
-
-    const engineStartedMs = Date.now();
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+async function runEngine(launch: EngineLaunch, io: RunnerIo, signals: RunSignals): Promise<EngineExit> {
+  try {
+    return await new Promise<EngineExit>((resolve, reject) => {
       // Own process group: a terminal Ctrl-C reaches only us, and we forward exactly one SIGINT (a second
       // SIGINT would make the engine hard-exit without its summary).
-      const proc = spawn(cmd.command, cmd.args, {
+      const proc = spawn(launch.command, launch.args, {
         cwd: REPO_ROOT,
-        env,
+        env: launch.env,
         detached: true,
         stdio: io.inheritEngineOutput ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
       });
-      child = proc;
+      signals.attach(proc);
       proc.stdout?.on('data', (chunk: Buffer) => io.stdout.write(redactTokens(chunk.toString())));
       proc.stderr?.on('data', (chunk: Buffer) => io.stderr.write(redactTokens(chunk.toString())));
       proc.once('error', reject);
       proc.once('close', (code, signal) => resolve({ code, signal }));
-      if (interrupted) proc.kill('SIGINT');
     });
-    child = null;
-    const exitCode = exit.code ?? (exit.signal ? EXIT_INTERRUPTED : null);
-
-    const summary = await readSummary(folder.file(RUN_FILES.summary));
-    const verdicts = summary ? thresholdVerdicts(summary) : [];
-    const consoleText = summary ? await renderConsole(summary) : null;
-    const endedAt = new Date();
-    const meta = {
-      schemaVersion: RUN_SCHEMA_VERSION,
-      platform: flags.platform,
-      scenario: flags.scenario,
-      engine: { name: engine.name, version: engineVersion(engine) },
-      git: gitInfo(REPO_ROOT),
-      host: hostInfo(),
-      config: recordedConfig({ flags, config, engine: { choice: flags.engine, name: engine.name, reason: engine.reason }, resolved }),
-      targets: targetsOf(session, flags),
-      startedAt: startedAt.toISOString(),
-      endedAt: endedAt.toISOString(),
-      durationMs: endedAt.getTime() - startedAt.getTime(),
-      exitCode,
-      status: statusOf(exitCode, interrupted),
-      interrupted,
-      thresholds: verdicts,
-    } satisfies Omit<RunMeta, 'id' | 'files'>;
-    runMetaSchema.omit({ id: true, files: true }).parse(meta);
-    const written = await folder.finalize({
-      meta,
-      ...(consoleText !== null ? { consoleText } : {}),
-      junit: await renderJunitFn(summary),
-    });
-    folder = null;
-
-    out('');
-    if (summary) {
-      const auths = new Map(resolved.pairs.map((p) => [`${p.source}\u0000${p.target}`, p.auth]));
-      for (const d of resolved.direct) auths.set(`${DIRECT_SOURCE}\u0000${d.name}`, d.auth);
-      const pairs = measuredKeys(config).map((k) => ({ ...k, auth: auths.get(`${k.source}\u0000${k.target}`) ?? '?' }));
-      out(`${resolved.platform} · ${flags.scenario} · ${flags.connection} connection · times in ms (first = first call of a batch; mean all = the post's average; p50/p95/p99 = warm calls)`);
-      out(renderTable(pairRows(summary, pairs)));
-      out('');
-      out(renderVerdicts(verdicts));
-      if (flags.githubAnnotations) for (const line of githubAnnotations(written.meta)) out(line);
-    } else {
-      err(`scenario: the engine wrote no summary (exit ${exitCode ?? exit.signal}); the run folder records what is known.`);
-    }
-    if (broker && broker.served() > 0) out(`token broker: ${broker.served()} refreshed token(s) handed to the engine`);
-    const shown = path.relative(process.cwd(), written.dir);
-    out(`run folder: ${shown.startsWith('..') || shown === '' ? written.dir : shown} (${written.meta.status}, engine ${engine.name}, ${Math.round((Date.now() - engineStartedMs) / 100) / 10} s)`);
-    // An interrupted run is not a pass, even when the engine stopped cleanly.
-    if (interrupted && exitCode === 0) return EXIT_INTERRUPTED;
-    return exitCode ?? 1;
-  } catch (e) {
-    if (e instanceof FlagError || e instanceof PlatformUnavailableError) {
-      err(`scenario: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    err(`scenario: ${(e as Error).message}`);
-    return 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    const c = child as ChildProcess | null;
-    if (c && c.exitCode === null) c.kill('SIGKILL');
+    signals.attach(null);
+  }
+}
+
+interface Recorded {
+  written: Awaited<ReturnType<RunFolder['finalize']>>;
+  summary: SummaryLike | null;
+  verdicts: ReturnType<typeof thresholdVerdicts>;
+  exitCode: number | null;
+}
+
+/** Read what the engine wrote, build run.json (validated), and finalize the folder atomically. */
+async function record(p: Prepared, session: PlatformSession, folder: RunFolder, launch: EngineLaunch, startedAt: Date, exit: EngineExit, interrupted: boolean): Promise<Recorded> {
+  const { flags, engine } = p;
+  const exitCode = exit.code ?? (exit.signal ? EXIT_INTERRUPTED : null);
+  const summary = await readSummary(folder.file(RUN_FILES.summary));
+  const verdicts = summary ? thresholdVerdicts(summary) : [];
+  const consoleText = summary ? await renderConsole(summary) : null;
+  const endedAt = new Date();
+  const meta = {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    platform: flags.platform,
+    scenario: flags.scenario,
+    engine: { name: engine.name, version: engineVersion(engine) },
+    git: gitInfo(REPO_ROOT),
+    host: hostInfo(),
+    config: recordedConfig({ flags, config: launch.config, engine: { choice: flags.engine, name: engine.name, reason: engine.reason }, resolved: session.resolved }),
+    targets: targetsOf(session, flags),
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+    exitCode,
+    status: statusOf(exitCode, interrupted),
+    interrupted,
+    thresholds: verdicts,
+  } satisfies Omit<RunMeta, 'id' | 'files'>;
+  runMetaSchema.omit({ id: true, files: true }).parse(meta);
+  const written = await folder.finalize({
+    meta,
+    ...(consoleText !== null ? { consoleText } : {}),
+    junit: await renderJunitFn(summary),
+  });
+  return { written, summary, verdicts, exitCode };
+}
+
+/** The post's table, the verdicts, annotations and where the run folder is. */
+function render(p: Prepared, session: PlatformSession, launch: EngineLaunch, rec: Recorded, exit: EngineExit, tokens: RunnerTokenSet, engineMs: number, ui: Ui): void {
+  const { flags, engine } = p;
+  const resolved = session.resolved;
+  ui.out('');
+  if (rec.summary) {
+    const auths = new Map(resolved.pairs.map((x) => [`${x.source}\u0000${x.target}`, x.auth]));
+    for (const d of resolved.direct) auths.set(`${DIRECT_SOURCE}\u0000${d.name}`, d.auth);
+    const pairs = measuredKeys(launch.config).map((k) => ({ ...k, auth: auths.get(`${k.source}\u0000${k.target}`) ?? '?' }));
+    ui.out(`${resolved.platform} · ${flags.scenario} · ${flags.connection} connection · times in ms (first = first call of a batch; mean all = the post's average; p50/p95/p99 = warm calls)`);
+    ui.out(renderTable(pairRows(rec.summary, pairs)));
+    ui.out('');
+    ui.out(renderVerdicts(rec.verdicts));
+    if (flags.githubAnnotations) for (const line of githubAnnotations(rec.written.meta)) ui.out(line);
+  } else {
+    ui.err(`scenario: the engine wrote no summary (exit ${rec.exitCode ?? exit.signal}); the run folder records what is known.`);
+  }
+  if (tokens.broker && tokens.broker.served() > 0) ui.out(`token broker: ${tokens.broker.served()} refreshed token(s) handed to the engine`);
+  const shown = path.relative(process.cwd(), rec.written.dir);
+  ui.out(`run folder: ${shown.startsWith('..') || shown === '' ? rec.written.dir : shown} (${rec.written.meta.status}, engine ${engine.name}, ${Math.round(engineMs / 100) / 10} s)`);
+}
+
+/** One scenario run, as its named phases: prepare, bundle, start the platform, tokens, run, record, render. */
+export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<number> {
+  const ui: Ui = { out: (text) => io.stdout.write(`${text}\n`), err: (text) => io.stderr.write(`${redactTokens(text)}\n`) };
+  const prepared = prepare(argv, ui);
+  if (typeof prepared === 'number') return prepared;
+  const { flags, engine } = prepared;
+
+  const signals = new RunSignals(ui.err);
+  let session: PlatformSession | null = null;
+  let folder: RunFolder | null = null;
+  let tokens: RunnerTokenSet | null = null;
+  try {
+    await bundleIfStale(flags, ui);
+    ui.out(`scenario: ${flags.scenario} on ${flags.platform}, engine: ${engine.reason}`);
+    session = await startPlatform(flags, ui, signals);
+    tokens = await fetchRunnerTokens(session, flags, ui);
+
+    const startedAt = new Date();
+    folder = await RunFolder.create(path.resolve(flags.resultsDir), { startedAt, platform: flags.platform, scenario: flags.scenario });
+    const launch = engineLaunch(prepared, session, folder, tokens);
+    const engineStartedMs = Date.now();
+    const exit = await runEngine(launch, io, signals);
+    const rec = await record(prepared, session, folder, launch, startedAt, exit, signals.interrupted);
+    folder = null;
+    render(prepared, session, launch, rec, exit, tokens, Date.now() - engineStartedMs, ui);
+    // An interrupted run is not a pass, even when the engine stopped cleanly.
+    if (signals.interrupted && rec.exitCode === 0) return EXIT_INTERRUPTED;
+    return rec.exitCode ?? 1;
+  } catch (e) {
+    if (e instanceof RunnerExit) return e.code;
+    ui.err(`scenario: ${(e as Error).message}`);
+    return e instanceof FlagError || e instanceof PlatformUnavailableError ? EXIT_USAGE : 1;
+  } finally {
+    signals.dispose();
     await folder?.abandon();
-    await broker?.close();
+    await tokens?.broker?.close();
     await session?.stop();
   }
 }
