@@ -12,6 +12,12 @@ describe('redact', () => {
     ['Authorization: Bearer opaque-access-token', 'Authorization: Bearer [redacted]'],
     ['header only eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.', 'header only [redacted]'],
     ['nothing secret here', 'nothing secret here'],
+    // Our own help text names the header's shape; a placeholder is not a credential.
+    ['missing Authorization: Bearer <ID token>', 'missing Authorization: Bearer <ID token>'],
+    ['Authorization is not "Bearer <ID token>"', 'Authorization is not "Bearer <ID token>"'],
+    ['curl -H "Authorization: Bearer <token>"', 'curl -H "Authorization: Bearer <token>"'],
+    ['Bearer [redacted]', 'Bearer [redacted]'],
+    ['Bearer x<y', 'Bearer [redacted]'],
   ])('%s', (input, expected) => {
     expect(redact(input)).toBe(expected);
   });

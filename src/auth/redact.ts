@@ -3,8 +3,11 @@
 
 /** A JWS in compact form: base64url header starting with `{"` (eyJ), payload, signature (maybe empty). */
 const JWT_PATTERN = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?/g;
-/** `Bearer <anything>` as it appears in headers or dumped request options. */
-const BEARER_PATTERN = /(Bearer\s+)[^\s"',;]+/gi;
+/**
+ * `Bearer <credential>` as it appears in headers or dumped request options. A credential never starts with
+ * `<` (a placeholder in help text: "Bearer <ID token>") or `[` (already redacted), so those stay readable.
+ */
+const BEARER_PATTERN = /(Bearer\s+)(?![<[])[^\s"',;]+/gi;
 
 export const REDACTED = '[redacted]';
 
