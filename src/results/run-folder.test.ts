@@ -75,6 +75,57 @@ describe('RunFolder', () => {
     expect(path.basename(b.dir)).toBe('20261129T150001Z_local_probe');
   });
 
+  it('twenty runs finishing at once in the same second: every one kept, each under its own next free second', async () => {
+    const results = path.join(dir, 'race');
+    const opts = { startedAt: new Date('2026-11-29T15:00:00Z'), platform: 'local', scenario: 'probe' };
+    const folders = await Promise.all(Array.from({ length: 20 }, () => RunFolder.create(results, opts)));
+    // Each run's own data, to prove no run's files end up under another's name or are lost.
+    await Promise.all(folders.map((f, i) => writeFile(f.file('summary.json'), JSON.stringify({ run: i }))));
+    const written = await Promise.all(folders.map((f) => f.finalize({ meta: meta(), consoleText: 'x\n' })));
+    const names = (await readdir(results)).sort();
+    expect(names).toEqual(Array.from({ length: 20 }, (_, i) => `20261129T1500${String(i).padStart(2, '0')}Z_local_probe`));
+    const runs = new Set<number>();
+    for (const w of written) {
+      const runJson = JSON.parse(await readFile(path.join(w.dir, 'run.json'), 'utf8')) as { id: string };
+      expect(runJson.id).toBe(path.basename(w.dir));
+      expect(w.meta.id).toBe(path.basename(w.dir));
+      runs.add((JSON.parse(await readFile(path.join(w.dir, 'summary.json'), 'utf8')) as { run: number }).run);
+    }
+    expect(runs.size).toBe(20);
+  });
+
+  it('abandon keeps a finished run (run.json written, rename failed) and the sweep of dead runs keeps it too', async () => {
+    const results = path.join(dir, 'keep');
+    const folder = await RunFolder.create(results, { startedAt: new Date(), platform: 'local', scenario: 'probe' });
+    await writeFile(folder.file('run.json'), '{}');
+    expect(await folder.abandon()).toBe(folder.tmpDir);
+    expect(await readdir(results)).toEqual([path.basename(folder.tmpDir)]);
+    const dead = path.join(results, '.tmp-999999999-finished');
+    await mkdir(dead);
+    await writeFile(path.join(dead, 'run.json'), '{}');
+    await (await RunFolder.create(results, { startedAt: new Date(), platform: 'local', scenario: 'probe' })).abandon();
+    expect((await readdir(results)).sort()).toEqual([path.basename(dead), path.basename(folder.tmpDir)].sort());
+  });
+
+  it('checkWritable creates the results dir, leaves nothing in it, and names a dir it cannot write with the fix', async () => {
+    const ok = path.join(dir, 'writable', 'nested');
+    await RunFolder.checkWritable(ok);
+    expect(await readdir(ok)).toEqual([]);
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, 'not a directory');
+    const bad = path.join(file, 'results');
+    const err = await RunFolder.checkWritable(bad).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(RunFolderError);
+    expect((err as Error).message).toContain(`--results-dir ${bad} is not writable (ENOTDIR`);
+    expect((err as Error).message).toContain('choose a directory you can write to');
+  });
+
+  it.runIf(process.getuid?.() !== 0)('checkWritable refuses a read-only results dir (permission bits; root ignores them)', async () => {
+    const ro = path.join(dir, 'read-only');
+    await mkdir(ro, { mode: 0o555 });
+    await expect(RunFolder.checkWritable(ro)).rejects.toThrow(/is not writable \(EACCES/);
+  });
+
   it('a failure while finalizing leaves no run folder (only the temp folder, removed by abandon)', async () => {
     const results = path.join(dir, 'fail');
     const folder = await RunFolder.create(results, { startedAt: new Date(), platform: 'local', scenario: 'probe' });

@@ -1,7 +1,10 @@
 // Writes a run folder atomically: everything goes into `<results>/.tmp-<pid>-<rand>/` while the run lasts
 // (the engine writes summary.json and metrics.ndjson.gz there), then run.json/console.txt are added and the
 // folder is renamed to `<UTC stamp>_<platform>_<scenario>`. A crash leaves only a dot-folder, never a half run.
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+// The rename is the claim on the name: rename(2) refuses a non-empty target, so two runs finishing in the same
+// second cannot both take it; the loser takes the next free second and renames again. A finished run (a temp
+// folder holding run.json) is never deleted, not even by the sweep of dead runs' temp folders.
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,7 +69,10 @@ async function sweepStaleTemps(resultsDir: string): Promise<void> {
   for (const name of names) {
     const m = /^\.tmp-(\d+)-/.exec(name);
     if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) {
-      await rm(path.join(resultsDir, name), { recursive: true, force: true });
+      const dir = path.join(resultsDir, name);
+      // A run.json means the run finished and only its rename failed: that is data, not debris.
+      if (await exists(path.join(dir, RUN_FILES.run))) continue;
+      await rm(dir, { recursive: true, force: true });
     }
   }
 }
@@ -104,6 +110,15 @@ export interface FinalizeInput {
   junit?: (meta: RunMeta) => string;
 }
 
+/** How many later seconds finalize tries when the name is taken: far more runs than can end in one second. */
+const MAX_NAME_ATTEMPTS = 1000;
+
+/** A rename that failed because the target folder exists (Linux: ENOTEMPTY; others: EEXIST, EPERM on Windows). */
+function isNameTaken(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM' || code === 'EACCES';
+}
+
 export class RunFolder {
   private constructor(
     readonly resultsDir: string,
@@ -113,6 +128,24 @@ export class RunFolder {
     private readonly platform: string,
     private readonly scenario: string,
   ) {}
+
+  /**
+   * Proves that runs can be written under `resultsDir` (creating it), by making and removing a temp folder
+   * there: permission bits alone do not say (root ignores them; a read-only mount does not show in them).
+   */
+  static async checkWritable(resultsDir: string): Promise<void> {
+    const dir = path.resolve(resultsDir);
+    try {
+      await mkdir(dir, { recursive: true });
+      const probe = await mkdtemp(path.join(dir, `${TMP_PREFIX}${process.pid}-probe-`));
+      await rm(probe, { recursive: true, force: true });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new RunFolderError(`--results-dir ${dir} is not writable (${e.code ?? 'error'}: ${e.message}); choose a directory you can write to, e.g. --results-dir ./results`, {
+        cause: err,
+      });
+    }
+  }
 
   /** Creates the temp folder (and results dir), sweeping temp folders of dead runs. */
   static async create(resultsDir: string, opts: { startedAt: Date; platform: string; scenario: string }): Promise<RunFolder> {
@@ -132,16 +165,37 @@ export class RunFolder {
   /**
    * Writes run.json (validated against the schema), console.txt and junit.xml, redacts any token shape
    * from the text files, and renames the folder into place. Returns the final path and the meta written.
+   * Two runs finishing in the same second: the rename decides, the loser takes the next free second.
    */
   async finalize(input: FinalizeInput): Promise<{ dir: string; meta: RunMeta }> {
-    // Pick a free id first: two runs started in the same second get consecutive stamps, never a shared folder.
+    // Skip the names already taken (cheap, and the usual case); the rename below settles any race.
     let start = this.startedAt.getTime();
-    let id = runId(new Date(start), this.platform, this.scenario);
-    while (await exists(path.join(this.resultsDir, id))) {
-      start += 1000;
-      id = runId(new Date(start), this.platform, this.scenario);
-    }
+    while (await exists(path.join(this.resultsDir, runId(new Date(start), this.platform, this.scenario)))) start += 1000;
     if (input.consoleText !== undefined) await writeFile(this.file(RUN_FILES.console), redactTokens(input.consoleText));
+    // summary.json is k6's data untouched, unless something put a token in it: then safety wins.
+    if (await exists(this.file(RUN_FILES.summary))) {
+      const text = await readFile(this.file(RUN_FILES.summary), 'utf8');
+      const clean = redactTokens(text);
+      if (clean !== text) await writeFile(this.file(RUN_FILES.summary), clean);
+    }
+    for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++, start += 1000) {
+      const id = runId(new Date(start), this.platform, this.scenario);
+      const meta = await this.writeMeta(id, input);
+      const finalDir = path.join(this.resultsDir, id);
+      try {
+        await rename(this.tmpDir, finalDir);
+        return { dir: finalDir, meta };
+      } catch (err) {
+        // Taken since we looked (another run won the race): next second. Anything else is a real failure.
+        if (isNameTaken(err) && (await exists(finalDir)) && (await exists(this.tmpDir))) continue;
+        throw new RunFolderError(`renaming ${this.tmpDir} to ${finalDir} failed: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    throw new RunFolderError(`no free run folder name in ${this.resultsDir} within ${MAX_NAME_ATTEMPTS} s of ${this.startedAt.toISOString()}; the run's files stay in ${this.tmpDir}`);
+  }
+
+  /** run.json (and junit.xml) for this id, validated against the schema; rewritten when the id changes. */
+  private async writeMeta(id: string, input: FinalizeInput): Promise<RunMeta> {
     const files: RunMeta['files'] = {};
     if (await exists(this.file(RUN_FILES.summary))) files.summary = RUN_FILES.summary;
     if (await exists(this.file(RUN_FILES.console))) files.console = RUN_FILES.console;
@@ -155,23 +209,16 @@ export class RunFolder {
     const meta = parsed.data;
     if (input.junit) await writeFile(this.file(RUN_FILES.junit), redactTokens(input.junit(meta)));
     await writeFile(this.file(RUN_FILES.run), `${redactTokens(JSON.stringify(meta, null, 2))}\n`);
-    // summary.json is k6's data untouched, unless something put a token in it: then safety wins.
-    if (files.summary) {
-      const text = await readFile(this.file(RUN_FILES.summary), 'utf8');
-      const clean = redactTokens(text);
-      if (clean !== text) await writeFile(this.file(RUN_FILES.summary), clean);
-    }
-    const finalDir = path.join(this.resultsDir, id);
-    try {
-      await rename(this.tmpDir, finalDir);
-    } catch (err) {
-      throw new RunFolderError(`renaming ${this.tmpDir} to ${finalDir} failed: ${(err as Error).message}`, { cause: err });
-    }
-    return { dir: finalDir, meta };
+    return meta;
   }
 
-  /** Drops the temp folder (nothing worth keeping was produced). */
-  async abandon(): Promise<void> {
+  /**
+   * Drops the temp folder when no run was recorded in it. A folder holding run.json is a finished run whose
+   * rename failed: it is kept, and its path returned so the caller can say where the files are.
+   */
+  async abandon(): Promise<string | null> {
+    if (await exists(this.file(RUN_FILES.run))) return this.tmpDir;
     await rm(this.tmpDir, { recursive: true, force: true });
+    return null;
   }
 }
