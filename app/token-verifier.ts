@@ -1,8 +1,9 @@
 // pong-sec's invoker check, like Cloud Run's: a Bearer ID token must carry a valid RS256 signature
-// from AUTH_CERTS_URL's keys, an accepted audience and issuer, an unexpired `exp`, and an `email`
-// in AUTH_ALLOWED_PRINCIPALS. jose verifies (JWK keys as Google's v3 endpoint serves them, typed
-// errors that never embed the token); the key set is cached for the endpoint's Cache-Control max-age.
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet } from 'jose';
+// from AUTH_CERTS_URL's keys, one accepted audience, an accepted issuer, time claims within
+// google-auth-library's verifier rules (300 s skew, at most 86,400 s of lifetime) and a verified
+// `email` in AUTH_ALLOWED_PRINCIPALS. jose verifies (JWK keys as Google's v3 endpoint serves them,
+// typed errors that never embed the token); the key set is cached for the endpoint's max-age.
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { redactError } from '../src/auth/redact.ts';
 
 export type Verdict = { ok: true; email: string } | { ok: false; status: 401 | 403; reason: string };
@@ -70,6 +71,32 @@ interface Verified {
 
 const VERIFIED_CACHE_MAX = 256;
 
+/** google-auth-library's OAuth2Client.CLOCK_SKEW_SECS_: how far `iat`, `nbf` and `exp` may be off, s. */
+export const CLOCK_SKEW_SEC = 300;
+/** google-auth-library's DEFAULT_MAX_TOKEN_LIFETIME_SECS_: the longest `exp − iat` (and `exp − now`), s. */
+export const MAX_TOKEN_LIFETIME_SEC = 86_400;
+
+/** A claim that passed jose's checks but not google-auth-library's stricter ones. */
+class ClaimRefused extends Error {}
+
+/**
+ * What jose does not check and google-auth-library does: a lifetime of at most a day, `exp` no further ahead
+ * than that, one audience string (Google's verifier compares `aud` with ===, so an array never matches),
+ * and boolean `email_verified` that is true.
+ */
+function checkGoogleRules(payload: JWTPayload, nowSec: number): string | null {
+  const { iat, exp } = payload;
+  if (typeof iat !== 'number' || typeof exp !== 'number') return 'token needs numeric iat and exp claims';
+  if (exp - iat > MAX_TOKEN_LIFETIME_SEC) return `token lifetime exp - iat = ${exp - iat} s is longer than ${MAX_TOKEN_LIFETIME_SEC} s`;
+  if (exp >= nowSec + MAX_TOKEN_LIFETIME_SEC) return `token exp is more than ${MAX_TOKEN_LIFETIME_SEC} s ahead`;
+  if (typeof payload.aud !== 'string') return 'token aud must be one string';
+  if (typeof payload.email !== 'string' || payload.email === '') return 'token has no email claim';
+  if (payload.email_verified === undefined) return 'token has no email_verified claim';
+  if (typeof payload.email_verified !== 'boolean') return `token email_verified must be a boolean, not ${JSON.stringify(payload.email_verified).slice(0, 40)}`;
+  if (!payload.email_verified) return 'token email is not verified';
+  return null;
+}
+
 export class TokenVerifier {
   private readonly keys: KeySetCache;
   private readonly allowed: Set<string>;
@@ -88,20 +115,18 @@ export class TokenVerifier {
     const token = m[1];
     const cacheKey = `${audiences.join(' ')}\n${token}`;
     const hit = this.verified.get(cacheKey);
-    if (hit) {
-      if (Date.now() < hit.expMs) return { ok: true, email: hit.email };
-      this.verified.delete(cacheKey);
-      return { ok: false, status: 403, reason: 'token expired' };
-    }
+    // A cached verdict lasts until exp; after that the token is checked again (skew included) from scratch.
+    if (hit && Date.now() < hit.expMs) return { ok: true, email: hit.email };
+    if (hit) this.verified.delete(cacheKey);
     let verdict: Verdict;
     let expMs = 0;
     try {
       const payload = await this.verify(token, audiences);
-      const email = typeof payload.email === 'string' ? payload.email : '';
-      expMs = (payload.exp ?? 0) * 1000;
-      if (!email) verdict = { ok: false, status: 403, reason: 'token has no email claim' };
-      else if (payload.email_verified === false) verdict = { ok: false, status: 403, reason: 'token email is not verified' };
-      else if (!this.allowed.has(email.toLowerCase())) verdict = { ok: false, status: 403, reason: `principal ${email} is not allowed` };
+      const refused = checkGoogleRules(payload, Date.now() / 1000);
+      if (refused !== null) throw new ClaimRefused(refused);
+      const email = payload.email as string;
+      expMs = (payload.exp as number) * 1000;
+      if (!this.allowed.has(email.toLowerCase())) verdict = { ok: false, status: 403, reason: `principal ${email} is not allowed` };
       else verdict = { ok: true, email };
     } catch (err) {
       return { ok: false, status: 403, reason: describe(err) };
@@ -114,7 +139,15 @@ export class TokenVerifier {
   }
 
   private async verify(token: string, audiences: string[]) {
-    const opts = { issuer: this.options.issuers, audience: audiences, algorithms: ['RS256'], requiredClaims: ['exp', 'iat'] };
+    // maxTokenAge makes jose refuse an iat more than the skew in the future (and older than a day).
+    const opts = {
+      issuer: this.options.issuers,
+      audience: audiences,
+      algorithms: ['RS256'],
+      requiredClaims: ['exp', 'iat'],
+      clockTolerance: CLOCK_SKEW_SEC,
+      maxTokenAge: MAX_TOKEN_LIFETIME_SEC,
+    };
     try {
       return (await jwtVerify(token, await this.keys.current(), opts)).payload;
     } catch (err) {
@@ -127,10 +160,13 @@ export class TokenVerifier {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof joseErrors.JWTExpired) return 'token expired';
+  if (err instanceof ClaimRefused) return err.message;
+  if (err instanceof joseErrors.JWTExpired) return err.claim === 'iat' ? 'token issued too long ago' : 'token expired';
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     if (err.claim === 'aud') return 'wrong audience';
     if (err.claim === 'iss') return 'wrong issuer';
+    if (err.claim === 'iat' && err.reason === 'check_failed') return `token used too early: iat is more than ${CLOCK_SKEW_SEC} s in the future`;
+    if (err.claim === 'nbf') return `token used too early: nbf is more than ${CLOCK_SKEW_SEC} s in the future`;
     return `invalid claim ${err.claim}`;
   }
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad signature';
