@@ -29,6 +29,8 @@ export interface App {
   readonly activeBatches: number;
   /** Waits for running batches up to `graceMs`, then cuts them (partial results are still answered). */
   drain(graceMs: number): Promise<void>;
+  /** Where the server listens (`https://127.0.0.1:8443`): pong-sec's audiences when AUTH_AUDIENCE is unset. */
+  listening(url: string): void;
 }
 
 export function defaultLog(record: Record<string, unknown>): void {
@@ -45,11 +47,20 @@ function sendError(res: ServerResponse, status: number, message: string, headers
   sendJson(res, status, { error: redact(message) }, headers);
 }
 
-/** The origin a request was addressed to: what a token for this service must name as audience. */
-function requestOrigin(req: IncomingMessage, tls: boolean): string {
-  const forwarded = req.headers['x-forwarded-proto'];
-  const proto = typeof forwarded === 'string' && forwarded !== '' ? forwarded.split(',')[0]!.trim() : tls ? 'https' : 'http';
-  return `${proto}://${req.headers.host ?? ''}`;
+/**
+ * The audiences a token may name when AUTH_AUDIENCE is unset: the origin the service listens on (and, on
+ * loopback, its `localhost` spelling, which reaches the same socket). Never a request header: Host and
+ * X-Forwarded-Proto are the caller's to choose, so an audience built from them accepts any token.
+ */
+export function listeningOrigins(listenUrl: string): string[] {
+  const url = new URL(listenUrl);
+  const origins = [url.origin];
+  if (url.hostname === '127.0.0.1' || url.hostname === '[::1]') {
+    const alias = new URL(url.origin);
+    alias.hostname = 'localhost';
+    origins.push(alias.origin);
+  }
+  return origins;
 }
 
 export function createApp(config: AppConfig, deps: AppDeps = {}): App {
@@ -59,6 +70,7 @@ export function createApp(config: AppConfig, deps: AppDeps = {}): App {
     config.authMode === 'id-token'
       ? new TokenVerifier({ certsUrl: config.authCertsUrl, issuers: config.authIssuers, allowedPrincipals: config.authAllowedPrincipals })
       : null;
+  let ownOrigins: string[] | null = null;
   const running = new Set<AbortController>();
   const idle = new Set<() => void>();
 
@@ -71,7 +83,9 @@ export function createApp(config: AppConfig, deps: AppDeps = {}): App {
       throw err;
     }
     if (!verifier) return void answerPong(req, res, knobs, startMs);
-    const audiences = config.authAudiences ?? [requestOrigin(req, config.tls !== null)];
+    const audiences = config.authAudiences ?? ownOrigins;
+    // Not listening yet (or embedded without telling us where): no audience to check against, so refuse.
+    if (audiences === null) return sendError(res, 503, 'pong-sec does not know its audience yet: set AUTH_AUDIENCE or call listening(url)');
     verifier.check(req.headers.authorization, audiences).then(
       (verdict) => {
         if (verdict.ok) return answerPong(req, res, knobs, startMs);
@@ -211,5 +225,8 @@ export function createApp(config: AppConfig, deps: AppDeps = {}): App {
       return running.size;
     },
     drain,
+    listening(url: string) {
+      ownOrigins = listeningOrigins(url);
+    },
   };
 }

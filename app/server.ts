@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   });
   server.listen(config.port, config.host, () => {
     const url = listenUrl(config, server.address() as AddressInfo);
+    app.listening(url);
     defaultLog({ msg: 'listening', service: config.serviceName, url, pid: process.pid, tls: config.tls !== null, authMode: config.authMode });
   });
 

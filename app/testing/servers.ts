@@ -31,6 +31,7 @@ export async function startApp(env: Record<string, string>, deps: AppDeps = {}):
   const logs: string[] = [];
   const app = createApp(configFrom(env), { log: (r) => logs.push(JSON.stringify(r)), ...deps });
   const running = await listen(app.handle);
+  app.listening(running.url);
   return { ...running, app, logs };
 }
 
