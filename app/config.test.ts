@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       pingCallTimeoutMs: 5_000,
       pingBatchDeadlineMs: 120_000,
       pingMaxConcurrentBatches: 8,
+      pingMaxBatchBytes: 64 * 1024 * 1024,
       authMode: 'none',
       authAudiences: null,
       authIssuers: ['https://accounts.google.com', 'accounts.google.com'],
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
   it.each([
     [{ PORT: '70000' }, 'PORT="70000"', '0 to 65535'],
     [{ PING_MAX_COUNT: 'abc' }, 'PING_MAX_COUNT="abc"', 'integer'],
+    [{ PING_MAX_BATCH_BYTES: '64MiB' }, 'PING_MAX_BATCH_BYTES="64MiB"', 'integer'],
     [{ PING_CALL_TIMEOUT_MS: '0' }, 'PING_CALL_TIMEOUT_MS="0"', 'from 1'],
     [{ AUTH_MODE: 'iap' }, 'AUTH_MODE="iap"', 'none, id-token'],
     [{ PONG_DEFAULT_DELAY_MS: '-3' }, 'PONG_DEFAULT_DELAY_MS="-3"', '0 to 10000'],

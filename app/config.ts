@@ -26,6 +26,8 @@ export interface AppConfig {
   pingCallTimeoutMs: number;
   pingBatchDeadlineMs: number;
   pingMaxConcurrentBatches: number;
+  /** Most response-body bytes one batch may ask for (count × pong's size=), bytes; past it /ping answers 400. */
+  pingMaxBatchBytes: number;
   authMode: ServiceAuthMode;
   /** Accepted audiences; null = the origin the request came to. */
   authAudiences: string[] | null;
@@ -41,6 +43,8 @@ export class ConfigError extends Error {
 }
 
 const MAX_DELAY_MS = 10_000;
+/** Generous for latency work (1000 calls of 64 KiB), far below what one request could otherwise make ping pull. */
+export const DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
 function intVar(min: number, max: number, fallback: number) {
   return z
@@ -165,6 +169,7 @@ const envSchema = z.object({
   PING_CALL_TIMEOUT_MS: intVar(1, 600_000, 5_000),
   PING_BATCH_DEADLINE_MS: intVar(1, 3_600_000, 120_000),
   PING_MAX_CONCURRENT_BATCHES: intVar(1, 1_000, 8),
+  PING_MAX_BATCH_BYTES: intVar(1, 2 ** 40, DEFAULT_MAX_BATCH_BYTES),
   AUTH_MODE: z
     .string()
     .optional()
@@ -215,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pingCallTimeoutMs: e.PING_CALL_TIMEOUT_MS,
     pingBatchDeadlineMs: e.PING_BATCH_DEADLINE_MS,
     pingMaxConcurrentBatches: e.PING_MAX_CONCURRENT_BATCHES,
+    pingMaxBatchBytes: e.PING_MAX_BATCH_BYTES,
     authMode: e.AUTH_MODE,
     authAudiences: e.AUTH_AUDIENCE.length > 0 ? e.AUTH_AUDIENCE : null,
     authAllowedPrincipals: e.AUTH_ALLOWED_PRINCIPALS,

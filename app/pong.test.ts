@@ -74,6 +74,12 @@ describe('knobs', () => {
     expect(r.body).toMatch(/from -?\d+ to \d+/);
   });
 
+  it.each(['size=1&size=1048576', 'delay_ms=0&delay_ms=5000', 'status=200&status=503'])('rejects the repeated knob in %s with 400 naming it', async (q) => {
+    const r = await get(`${open.url}/pong?${q}`);
+    expect(r.status).toBe(400);
+    expect(r.body).toContain(`${q.split('=')[0]} is repeated: give it once`);
+  });
+
   it('applies PONG_DEFAULT_DELAY_MS when delay_ms is absent', async () => {
     const slow = await startApp({ PONG_DEFAULT_DELAY_MS: '1500' });
     try {

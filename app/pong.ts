@@ -24,8 +24,11 @@ export class KnobError extends Error {
 /** Parses pong's query string; throws KnobError naming the parameter, the value and the range. */
 export function parsePongKnobs(search: URLSearchParams, defaultDelayMs: number): PongKnobs {
   const num = (name: keyof typeof PONG_KNOBS, integer: boolean, fallback: number): number => {
-    const raw = search.get(name);
-    if (raw === null) return fallback;
+    const all = search.getAll(name);
+    // Repeated, the first would win here while ping's size check saw them all: refuse instead.
+    if (all.length > 1) throw new KnobError(`${name} is repeated: give it once`);
+    const raw = all[0];
+    if (raw === undefined) return fallback;
     const { min, max } = PONG_KNOBS[name];
     const v = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
