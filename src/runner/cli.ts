@@ -148,6 +148,16 @@ function prepare(argv: string[], ui: Ui): Prepared | number {
   }
 }
 
+/** Refuse an unwritable --results-dir now, not after the platform has started and the engine has run. */
+async function checkResultsDir(flags: RunnerFlags, ui: Ui): Promise<void> {
+  try {
+    await RunFolder.checkWritable(path.resolve(flags.resultsDir));
+  } catch (e) {
+    ui.err(`scenario: ${(e as Error).message}`);
+    throw new RunnerExit(EXIT_USAGE);
+  }
+}
+
 async function bundleIfStale(flags: RunnerFlags, ui: Ui): Promise<void> {
   if (!isBuildStale()) return;
   // Bundle only: types do not change the output, and a type-check costs seconds to tens of seconds on a
@@ -335,6 +345,7 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
   let folder: RunFolder | null = null;
   let tokens: RunnerTokenSet | null = null;
   try {
+    await checkResultsDir(flags, ui);
     await bundleIfStale(flags, ui);
     ui.out(`scenario: ${flags.scenario} on ${flags.platform}, engine: ${engine.reason}`);
     session = await startPlatform(flags, ui, signals);
@@ -356,13 +367,21 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
     ui.err(`scenario: ${(e as Error).message}`);
     return e instanceof FlagError || e instanceof PlatformUnavailableError ? EXIT_USAGE : 1;
   } finally {
-    signals.dispose();
-    await folder?.abandon();
-    await tokens?.broker?.close();
-    await session?.stop();
+    try {
+      const kept = await folder?.abandon();
+      if (kept) ui.err(`scenario: the run's files are kept in ${kept}`);
+      await tokens?.broker?.close();
+      await session?.stop();
+    } finally {
+      // Last: a signal that arrives while the platform stops must not kill us half-way through.
+      signals.dispose();
+    }
   }
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A launcher that is gone may take the reader of our stdout with it: cleanup must still run.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
   return runScenarioCli(argv, { stdout: process.stdout, stderr: process.stderr, inheritEngineOutput: true });
 }

@@ -228,6 +228,16 @@ fs.writeFileSync(process.env.K6_WEB_DASHBOARD_EXPORT, '<html></html>');
     expect(summary.metrics['s2s_latency_ms{source:local,target:pong-unsec}']?.values.min).toBeGreaterThanOrEqual(5);
   }, RUN_TIMEOUT_MS);
 
+  it('an unwritable --results-dir fails at once with exit 2, before the platform starts', async () => {
+    // A regular file where a directory should be: unwritable even for root (permission bits are not).
+    await writeFile(path.join(resultsRoot, 'a-file'), 'not a directory');
+    const run = await scenario('a-file/results', ['local', '--count', '3']);
+    expect(run.code, run.output).toBe(2);
+    expect(run.output).toContain(`--results-dir ${path.join(resultsRoot, 'a-file/results')} is not writable (ENOTDIR`);
+    expect(run.output).not.toContain('local platform');
+    expect(run.output).not.toMatch(/\n\s+at /);
+  });
+
   it('bad flags fail at once with exit 2 and a message naming the flag', async () => {
     const run = await scenario('bad', ['local', '--count', 'lots']);
     expect(run.code).toBe(2);
