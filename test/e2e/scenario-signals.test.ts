@@ -100,7 +100,7 @@ describe.runIf(hasProc)('npm run scenario:local stopped from outside', () => {
       const resultsDir = path.join(resultsRoot, `${target}-${signal}`);
       const { K6_BIN: _k6, ...env } = process.env;
       // Own session: nothing here reaches the test's process group, and the test sends every signal itself.
-      const npm: ChildProcess = spawn('npm', ['run', 'scenario:local', '--', '--engine', 'embedded', '--count', '50000', '--results-dir', resultsDir], {
+      const npm: ChildProcess = spawn('npm', ['run', 'scenario:local', '--', '--engine', 'embedded', '--count', '1000', '--batches', '1000', '--results-dir', resultsDir], {
         cwd: ROOT,
         env,
         detached: true,
