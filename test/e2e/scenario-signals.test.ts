@@ -67,14 +67,14 @@ afterAll(async () => {
   await rm(resultsRoot, { recursive: true, force: true });
 });
 
-type Target = 'npm' | 'tsx' | 'runner' | 'scenario.ts';
+type Target = 'npm' | 'sh' | 'tsx' | 'runner' | 'scenario.ts';
 
 /** Which process of the tree gets the signal. */
-function pick(procs: Proc[], npmPid: number, target: Target): number {
+function pick(procs: Proc[], rootPid: number, target: Target): number {
   const byCmd = (re: RegExp) => procs.find((p) => re.test(p.cmdline))?.pid;
   const pid =
-    target === 'npm'
-      ? npmPid
+    target === 'npm' || target === 'sh'
+      ? rootPid
       : target === 'tsx'
         ? byCmd(/\.bin\/tsx scripts\/scenario\.ts/)
         : target === 'scenario.ts'
@@ -94,13 +94,22 @@ describe.runIf(hasProc)('npm run scenario:local stopped from outside', () => {
     ['runner', 'SIGHUP'],
     // The runner's own launcher dies without a word: it must notice and stop as for a hang-up.
     ['scenario.ts', 'SIGKILL'],
+    // A shell that does not exec (what npm's own `sh -c` was before the scripts said exec): it dies of
+    // SIGTERM without passing it on, and the launcher watch must stop the run.
+    ['sh', 'SIGTERM'],
   ])(
     '%s gets %s: every process of the run ends within the budget, the folder is written and marked interrupted',
     async (target, signal) => {
       const resultsDir = path.join(resultsRoot, `${target}-${signal}`);
       const { K6_BIN: _k6, ...env } = process.env;
       // Own session: nothing here reaches the test's process group, and the test sends every signal itself.
-      const npm: ChildProcess = spawn('npm', ['run', 'scenario:local', '--', '--engine', 'embedded', '--count', '1000', '--batches', '1000', '--results-dir', resultsDir], {
+      const flags = ['--engine', 'embedded', '--count', '1000', '--batches', '1000', '--results-dir', resultsDir];
+      // `; true` keeps dash from exec'ing tsx: the shell stays tsx's parent, as npm's shell was.
+      const [command, args] =
+        target === 'sh'
+          ? ['sh', ['-c', `node_modules/.bin/tsx scripts/scenario.ts local ${flags.map((f) => `'${f}'`).join(' ')}; true`]]
+          : ['npm', ['run', 'scenario:local', '--', ...flags]];
+      const launcher: ChildProcess = spawn(command, args, {
         cwd: ROOT,
         env,
         detached: true,
@@ -115,15 +124,15 @@ describe.runIf(hasProc)('npm run scenario:local stopped from outside', () => {
             // The engine prints "running (…)" once the scenario runs: the whole tree exists now.
             if (/running \(/.test(output)) resolve();
           };
-          npm.stdout?.on('data', onData);
-          npm.stderr?.on('data', onData);
-          npm.once('exit', (code) => reject(new Error(`npm exited (${code}) before the run started:\n${output}`)));
+          launcher.stdout?.on('data', onData);
+          launcher.stderr?.on('data', onData);
+          launcher.once('exit', (code) => reject(new Error(`launcher exited (${code}) before the run started:\n${output}`)));
         });
         await running;
-        procs = tree(npm.pid as number);
+        procs = tree(launcher.pid as number);
         expect(procs.some((p) => /bin\/s2s\.mjs run /.test(p.cmdline)), 'the engine runs').toBe(true);
         expect(procs.filter((p) => /local-platform\/server-/.test(p.cmdline) || /app\/server\.ts/.test(p.cmdline)).length, 'four services').toBe(4);
-        const victim = pick(procs, npm.pid as number, target);
+        const victim = pick(procs, launcher.pid as number, target);
         const t0 = Date.now();
         process.kill(victim, signal);
         let alive = procs.filter((p) => isAlive(p.pid));
@@ -143,7 +152,7 @@ describe.runIf(hasProc)('npm run scenario:local stopped from outside', () => {
         expect(output).toContain('local platform: stopped');
       } finally {
         for (const p of procs) if (isAlive(p.pid)) process.kill(p.pid, 'SIGKILL');
-        if (npm.exitCode === null && npm.signalCode === null && npm.pid !== undefined && isAlive(npm.pid)) npm.kill('SIGKILL');
+        if (launcher.exitCode === null && launcher.signalCode === null && launcher.pid !== undefined && isAlive(launcher.pid)) launcher.kill('SIGKILL');
       }
     },
     RUN_TIMEOUT_MS,
