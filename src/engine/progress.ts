@@ -12,6 +12,8 @@ export interface BannerInput {
   /** e.g. ["json (out.ndjson)"]; empty → "-". */
   outputs: string[];
   scenarios: ScenarioConfig[];
+  /** The web dashboard's URL, or "export only (…)"; null/absent when it is off (k6 prints the same line). */
+  dashboard?: string | null;
 }
 
 /** k6 orders scenarios by start time, then name. */
@@ -67,6 +69,7 @@ export function renderBanner(input: BannerInput): string {
     '',
     '     execution: local',
     `        script: ${input.scriptPath}`,
+    ...(input.dashboard ? [` web dashboard: ${input.dashboard}`] : []),
     `        output: ${input.outputs.length > 0 ? input.outputs.join(', ') : '-'}`,
     '',
     `     scenarios: (100.00%) ${count}, ${maxVUs} max VUs, ${formatDuration(maxDuration)} max duration (incl. graceful stop):`,

@@ -15,6 +15,8 @@ import type { ExecVU, ExecutorSink } from './executors/types.ts';
 import { OptionsError, optionsFromEnv, parseTrendStats, resolveOptions, scenarioVUs, type OptionsLayer, type ResolvedOptions } from './options.ts';
 import { ProgressReporter, renderBanner, type TextSink } from './progress.ts';
 import { loadProgram, TestAbortError, type Program } from './runtime/index.ts';
+import { dashboardConfigFromEnv, DashboardConfigError, type DashboardConfig } from '../dashboard/config.ts';
+import { finishEngineDashboard, startEngineDashboard } from '../dashboard/engine-hook.ts';
 
 /** k6's exit codes (the subset this engine produces). */
 export const EXIT = {
@@ -131,12 +133,14 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
   let envLayer: OptionsLayer;
   let flagLayer: OptionsLayer;
   let outputs: { jsonPaths: string[] };
+  let dashboardConfig: DashboardConfig;
   try {
+    dashboardConfig = dashboardConfigFromEnv(processEnv);
     envLayer = optionsFromEnv(processEnv);
     flagLayer = cliLayer(flags);
     outputs = parseOutputs([...flags.out, ...(flags.out.length === 0 && processEnv.K6_OUT ? [processEnv.K6_OUT] : [])]);
   } catch (err) {
-    say('error', errorMessage(err));
+    say('error', err instanceof DashboardConfigError ? `web dashboard: ${errorMessage(err)}` : errorMessage(err));
     return EXIT.invalidConfig;
   }
   // Where VUs run (runtime LoadOptions.vuPlacement): an escape hatch and an A/B switch for the benchmarks.
@@ -238,12 +242,26 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
       out.attach(registry);
       cleanup.push(() => out.close());
     }
+    // ---- web dashboard (K6_WEB_DASHBOARD*): binds its port now, so a port in use fails before any VU starts
+    let dashboard: Awaited<ReturnType<typeof startEngineDashboard>> | null = null;
+    if (dashboardConfig.enabled) {
+      try {
+        const elapsed = () => (startedAtMs === null ? 0 : performance.now() - startedAtMs);
+        dashboard = await startEngineDashboard({ config: dashboardConfig, registry, thresholds, scriptPath, engineVersion: engineVersion(), env: processEnv, elapsedMs: elapsed, log: (level, msg) => say(level, msg) });
+      } catch (err) {
+        say('error', errorMessage(err));
+        return EXIT.invalidConfig;
+      }
+      const d = dashboard;
+      cleanup.push(() => d.finish());
+    }
+    const dashboardLine = dashboard ? (dashboard.url ?? `export only (${dashboardConfig.exportPath ?? 'no export file'})`) : null;
 
     if (!flags.quiet) {
       io.stdout.write(
-        renderBanner({ version: engineVersion(), scriptPath, outputs: outputs.jsonPaths.map((p) => `json (${p})`), scenarios: options.scenarios }),
+        renderBanner({ version: engineVersion(), scriptPath, outputs: outputs.jsonPaths.map((p) => `json (${p})`), scenarios: options.scenarios, dashboard: dashboardLine }),
       );
-    }
+    } else if (dashboard?.url) say('info', `web dashboard: ${dashboard.url}`);
 
     // ---- VUs (init context per VU), then validate thresholds against every metric the init code defined
     const pool = new VuPool((idInInstance, idInTest) => program.createVU(idInInstance, idInTest) as Promise<ExecVU>);
@@ -371,6 +389,7 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
 
     // ---- thresholds and summary
     const finalEval = thresholds ? thresholds.evaluate(registry, { elapsedMs: testRunDurationMs, final: true }) : null;
+    if (dashboard) await finishEngineDashboard(dashboard, finalEval, registry);
     const data: SummaryData = buildSummaryData({
       registry,
       thresholds: finalEval,

@@ -92,7 +92,8 @@ function htmlTable(t: Table): string {
 
 const htmlIcon: Record<Tone, string> = { info: 'ℹ', warn: '⚠', ok: '✔', bad: '✖' };
 
-const CSS = `
+/** The report's styles; the dashboard uses them too, so both look like one product. */
+export const REPORT_CSS = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1280px;padding:0 1rem;color:#1d2230;background:#fff}
 h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #dde;padding-bottom:.2rem}h3{margin-top:1.4rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:12.5px;font-variant-numeric:tabular-nums}
@@ -135,5 +136,5 @@ export function renderHtml(title: string, blocks: Block[]): string {
         break;
     }
   }
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${CSS}</style></head><body>\n${out.join('\n')}\n</body></html>\n`;
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${REPORT_CSS}</style></head><body>\n${out.join('\n')}\n</body></html>\n`;
 }

@@ -17,6 +17,10 @@ export const RUN_FILES = {
   console: 'console.txt',
   metrics: 'metrics.ndjson.gz',
   dashboard: 'dashboard.html',
+  /** Real k6's own web dashboard export, when k6 ran. */
+  dashboardK6: 'dashboard-k6.html',
+  /** The per-period series of the run (src/results/timeseries.ts), what the dashboard showed. */
+  timeseries: 'timeseries.json',
   junit: 'junit.xml',
 } as const;
 
@@ -201,6 +205,8 @@ export class RunFolder {
     if (await exists(this.file(RUN_FILES.console))) files.console = RUN_FILES.console;
     if (await exists(this.file(RUN_FILES.metrics))) files.metrics = RUN_FILES.metrics;
     if (await exists(this.file(RUN_FILES.dashboard))) files.dashboard = RUN_FILES.dashboard;
+    if (await exists(this.file(RUN_FILES.dashboardK6))) files.dashboardK6 = RUN_FILES.dashboardK6;
+    if (await exists(this.file(RUN_FILES.timeseries))) files.timeseries = RUN_FILES.timeseries;
     if (input.junit) files.junit = RUN_FILES.junit;
     const parsed = runMetaSchema.safeParse({ ...input.meta, id, files });
     if (!parsed.success) {

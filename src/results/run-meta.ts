@@ -64,7 +64,12 @@ export const runMetaSchema = z.object({
     summary: z.string().optional(),
     console: z.string().optional(),
     metrics: z.string().optional(),
+    /** Our dashboard's export (every engine). */
     dashboard: z.string().optional(),
+    /** Real k6's own dashboard export, when k6 ran. */
+    dashboardK6: z.string().optional(),
+    /** Per-period time series (src/results/timeseries.ts). */
+    timeseries: z.string().optional(),
     junit: z.string().optional(),
   }),
 });

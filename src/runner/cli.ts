@@ -12,6 +12,7 @@ import { gitInfo, hostInfo, redactTokens, RunFolder, RUN_FILES } from '../result
 import { bundleScenarios, defaultBuildPaths, isBuildStale, REPO_ROOT } from './build.ts';
 import { defaultThresholds } from './default-thresholds.ts';
 import { engineCommand, engineVersion, selectEngine, type SelectedEngine } from './engine.ts';
+import { dashboardFiles, planDashboard, RunnerDashboard, type DashboardEngineInput, type DashboardPlan } from './dashboard.ts';
 import { FlagError, helpText, parseRunnerFlags, type RunnerFlags } from './flags.ts';
 import { openPlatform, PlatformUnavailableError, type PlatformSession } from './platform.ts';
 import { buildScenarioConfig, expectedDurationSec, loadVUs, recordedConfig, requestTimeoutSec, tokenEnvNames, type TokenEnvNames } from './run-config.ts';
@@ -21,7 +22,7 @@ import { mergeThresholds } from './thresholds.ts';
 import { startTokenBroker, type TokenBroker } from './token-broker.ts';
 import { isSummaryLike, renderVerdicts, thresholdVerdicts, type SummaryLike } from './verdicts.ts';
 import { CONFIG_ENV } from '../../scenarios/lib/config.ts';
-import { DIRECT_SOURCE, measuredKeys } from '../../scenarios/lib/options.ts';
+import { buildThresholds, DIRECT_SOURCE, measuredKeys } from '../../scenarios/lib/options.ts';
 
 export interface RunnerIo {
   stdout: Writable;
@@ -119,6 +120,7 @@ interface Ui {
 interface Prepared {
   flags: RunnerFlags;
   engine: SelectedEngine;
+  dashboard: DashboardPlan;
 }
 
 /** What the runner hands the engine for the hops it makes itself: env names, token values, the refresh broker. */
@@ -141,7 +143,8 @@ function prepare(argv: string[], ui: Ui): Prepared | number {
       ui.out(helpText());
       return 0;
     }
-    return { flags, engine: selectEngine(flags.engine) };
+    const dashboard = planDashboard({ flag: flags.dashboard, env: process.env, expectedDurationSec: expectedDurationSec(flags) });
+    return { flags, engine: selectEngine(flags.engine), dashboard };
   } catch (e) {
     ui.err(`scenario: ${(e as Error).message}`);
     return EXIT_USAGE;
@@ -165,6 +168,20 @@ async function bundleIfStale(flags: RunnerFlags, ui: Ui): Promise<void> {
   const t0 = performance.now();
   const outputs = await bundleScenarios(defaultBuildPaths());
   if (!flags.quiet) ui.out(`bundled ${outputs.map((o) => path.basename(o.file)).join(', ')} into build/ (${Math.round(performance.now() - t0)} ms; type-check: npm run build)`);
+}
+
+/** Before the platform starts: a dashboard port in use stops the run here (exit 2), nothing spawned yet. */
+async function openDashboard(p: Prepared, ui: Ui): Promise<RunnerDashboard> {
+  try {
+    return await RunnerDashboard.open(p.dashboard, p.engine, {
+      title: `${p.flags.platform} · ${p.flags.scenario}`,
+      engineLabel: () => `k6 ${engineVersion(p.engine)}`,
+      log: (line) => ui.err(line),
+    });
+  } catch (e) {
+    ui.err(`scenario: ${(e as Error).message}`);
+    throw new RunnerExit(EXIT_USAGE);
+  }
 }
 
 async function startPlatform(flags: RunnerFlags, ui: Ui, signals: RunSignals): Promise<PlatformSession> {
@@ -220,7 +237,7 @@ interface EngineLaunch {
 }
 
 /** The scenario config and the engine's command line and environment (tokens only in env, never argv). */
-function engineLaunch(p: Prepared, session: PlatformSession, folder: RunFolder, tokens: RunnerTokenSet): EngineLaunch {
+function engineLaunch(p: Prepared, session: PlatformSession, folder: RunFolder, tokens: RunnerTokenSet, dashboard: DashboardEngineInput): EngineLaunch {
   const { flags, engine } = p;
   const resolved = session.resolved;
   const config = buildScenarioConfig({
@@ -235,8 +252,7 @@ function engineLaunch(p: Prepared, session: PlatformSession, folder: RunFolder, 
     script: path.join(REPO_ROOT, 'build', `${flags.scenario}.js`),
     ndjsonFile: flags.outNdjson ? folder.file(RUN_FILES.metrics) : null,
     quiet: flags.quiet,
-    dashboardFile: folder.file(RUN_FILES.dashboard),
-    expectedDurationSec: expectedDurationSec(flags),
+    dashboard,
   });
   const env: NodeJS.ProcessEnv = { ...process.env, ...cmd.env, [CONFIG_ENV]: JSON.stringify(config), ...tokens.values };
   if (tokens.broker) env[BROKER_KEY_ENV] = tokens.broker.key;
@@ -344,20 +360,26 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
   let session: PlatformSession | null = null;
   let folder: RunFolder | null = null;
   let tokens: RunnerTokenSet | null = null;
+  let dashboard: RunnerDashboard | null = null;
   try {
     await checkResultsDir(flags, ui);
     await bundleIfStale(flags, ui);
     ui.out(`scenario: ${flags.scenario} on ${flags.platform}, engine: ${engine.reason}`);
+    dashboard = await openDashboard(prepared, ui);
     session = await startPlatform(flags, ui, signals);
     tokens = await fetchRunnerTokens(session, flags, ui);
 
     const startedAt = new Date();
     folder = await RunFolder.create(path.resolve(flags.resultsDir), { startedAt, platform: flags.platform, scenario: flags.scenario });
-    const launch = engineLaunch(prepared, session, folder, tokens);
+    const files = dashboardFiles((name) => (folder as RunFolder).file(name));
+    const launch = engineLaunch(prepared, session, folder, tokens, await dashboard.engineInput(files));
+    dashboard.beforeEngine(buildThresholds(launch.config));
     const engineStartedMs = Date.now();
     const exit = await runEngine(launch, io, signals);
+    await dashboard.afterEngine(files);
     const rec = await record(prepared, session, folder, launch, startedAt, exit, signals.interrupted);
     folder = null;
+    await dashboard.copyExport(rec.written.dir, ui.err);
     render(prepared, session, launch, rec, exit, tokens, Date.now() - engineStartedMs, ui);
     // An interrupted run is not a pass, even when the engine stopped cleanly.
     if (signals.interrupted && rec.exitCode === 0) return EXIT_INTERRUPTED;
@@ -368,6 +390,7 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
     return e instanceof FlagError || e instanceof PlatformUnavailableError ? EXIT_USAGE : 1;
   } finally {
     try {
+      await dashboard?.close();
       const kept = await folder?.abandon();
       if (kept) ui.err(`scenario: the run's files are kept in ${kept}`);
       await tokens?.broker?.close();

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardPeriod, engineCommand, engineVersion, EngineNotFoundError, findK6, selectEngine } from './engine.ts';
+import { engineCommand, engineVersion, EngineNotFoundError, findK6, selectEngine } from './engine.ts';
 
 let dir: string;
 let binDir: string;
@@ -50,7 +50,7 @@ describe('selectEngine', () => {
 });
 
 describe('engineCommand', () => {
-  const input = { script: '/b/probe.js', ndjsonFile: '/r/metrics.ndjson.gz', quiet: true, dashboardFile: '/r/dashboard.html', expectedDurationSec: null };
+  const input = { script: '/b/probe.js', ndjsonFile: '/r/metrics.ndjson.gz', quiet: true, dashboard: null };
 
   it('embedded: node bin/s2s.mjs run with k6 flags', () => {
     const c = engineCommand({ name: 'embedded', bin: null, reason: '' }, input);
@@ -60,18 +60,13 @@ describe('engineCommand', () => {
     expect(c.env).toEqual({});
   });
 
-  it('k6: same flags, plus the web dashboard exported into the run folder with no listening port', () => {
-    const c = engineCommand({ name: 'k6', bin: '/usr/bin/k6', reason: '' }, { ...input, ndjsonFile: null, quiet: false, expectedDurationSec: 180 });
+  it('k6: the same flags, plus the dashboard\'s extra output and env', () => {
+    const dashboard = { env: { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '-1' }, args: ['--out', 'json=/tmp/x/k6.ndjson'] };
+    const c = engineCommand({ name: 'k6', bin: '/usr/bin/k6', reason: '' }, { ...input, quiet: false, dashboard });
     expect(c).toEqual({
       command: '/usr/bin/k6',
-      args: ['run', '/b/probe.js'],
-      env: { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_EXPORT: '/r/dashboard.html', K6_WEB_DASHBOARD_PERIOD: '3s', K6_WEB_DASHBOARD_PORT: '-1' },
+      args: ['run', '--out', 'json=/r/metrics.ndjson.gz', '--out', 'json=/tmp/x/k6.ndjson', '/b/probe.js'],
+      env: { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '-1' },
     });
-  });
-
-  it('dashboard period fits the run length', () => {
-    expect(dashboardPeriod(null)).toBe('1s');
-    expect(dashboardPeriod(30)).toBe('1s');
-    expect(dashboardPeriod(3600)).toBe('10s');
   });
 });

@@ -81,10 +81,8 @@ export interface EngineCommandInput {
   /** Write `--out json=<file>` (gzip when it ends in .gz). */
   ndjsonFile: string | null;
   quiet: boolean;
-  /** Folder of the run, for the k6 web dashboard export. */
-  dashboardFile: string | null;
-  /** Expected run length, seconds (null: unknown/short), to pick a dashboard period. */
-  expectedDurationSec: number | null;
+  /** The dashboard's env (K6_WEB_DASHBOARD_*) and extra flags for this engine (see dashboard.ts). */
+  dashboard: { env: Record<string, string>; args: string[] } | null;
 }
 
 export interface EngineCommand {
@@ -94,26 +92,14 @@ export interface EngineCommand {
   env: Record<string, string>;
 }
 
-/** k6's web dashboard aggregates per period (default 10 s): a short run needs a short one to show a curve. */
-export function dashboardPeriod(expectedDurationSec: number | null): string {
-  if (expectedDurationSec === null || expectedDurationSec <= 60) return '1s';
-  return `${Math.min(10, Math.max(1, Math.round(expectedDurationSec / 60)))}s`;
-}
-
 export function engineCommand(engine: SelectedEngine, input: EngineCommandInput): EngineCommand {
   const flags: string[] = [];
   if (input.ndjsonFile) flags.push('--out', `json=${input.ndjsonFile}`);
+  if (input.dashboard) flags.push(...input.dashboard.args);
   if (input.quiet) flags.push('--quiet');
+  const env = { ...(input.dashboard?.env ?? {}) };
   if (engine.name === 'embedded') {
-    return { command: process.execPath, args: [path.join(REPO_ROOT, 'bin/s2s.mjs'), 'run', ...flags, input.script], env: {} };
-  }
-  const env: Record<string, string> = {};
-  if (input.dashboardFile) {
-    env.K6_WEB_DASHBOARD = 'true';
-    env.K6_WEB_DASHBOARD_EXPORT = input.dashboardFile;
-    env.K6_WEB_DASHBOARD_PERIOD = dashboardPeriod(input.expectedDurationSec);
-    // Port 0 would be ideal, but k6 wants a port: -1 disables the listener while keeping the export.
-    env.K6_WEB_DASHBOARD_PORT = '-1';
+    return { command: process.execPath, args: [path.join(REPO_ROOT, 'bin/s2s.mjs'), 'run', ...flags, input.script], env };
   }
   return { command: engine.bin as string, args: ['run', ...flags, input.script], env };
 }

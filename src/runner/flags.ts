@@ -41,6 +41,7 @@ export const FLAG_SPECS = {
   'out-ndjson': { type: 'boolean', help: 'write metrics.ndjson.gz (always on for probe and direct; off by default for load)' },
   'results-dir': { type: 'string', default: 'results', help: 'where run folders go' },
   'pong-delay-ms': { type: 'string', help: 'local only: delay every pong answer by this many ms (regression tests)' },
+  dashboard: { type: 'boolean', help: 'live web dashboard while the run lasts (k6\'s K6_WEB_DASHBOARD_HOST/_PORT/_PERIOD/_OPEN/_EXPORT apply; default http://127.0.0.1:5665)' },
   quiet: { type: 'boolean', short: 'q', help: 'no engine progress, just the table and verdicts' },
   'github-annotations': { type: 'boolean', help: 'print ::error lines for crossed thresholds (on by default under GitHub Actions)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
@@ -62,6 +63,8 @@ export interface RunnerFlags {
   outNdjson: boolean;
   resultsDir: string;
   pongDelayMs: number | null;
+  /** Serve the live dashboard (every run exports dashboard.html either way). */
+  dashboard: boolean;
   quiet: boolean;
   /** Print GitHub workflow commands for crossed thresholds. */
   githubAnnotations: boolean;
@@ -134,7 +137,9 @@ export function helpText(): string {
     'Flags:',
     ...rows,
     '',
-    'Environment: K6_BIN (k6 executable for --engine auto|k6).',
+    'Environment: K6_BIN (k6 executable for --engine auto|k6); K6_WEB_DASHBOARD=true (same as --dashboard),',
+    'K6_WEB_DASHBOARD_HOST (127.0.0.1), _PORT (5665; 0 = any free port), _PERIOD (fits the run), _OPEN (false),',
+    '_EXPORT (a copy of the run folder\'s dashboard.html), as in k6.',
   ].join('\n');
 }
 
@@ -179,6 +184,7 @@ export function parseRunnerFlags(argv: readonly string[]): RunnerFlags | null {
     outNdjson: v['out-ndjson'] ?? scenario !== 'load',
     resultsDir: v['results-dir'],
     pongDelayMs,
+    dashboard: v.dashboard ?? false,
     quiet: v.quiet ?? false,
     githubAnnotations: v['github-annotations'] ?? inGitHubActions(),
   };
