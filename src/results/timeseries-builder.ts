@@ -116,7 +116,8 @@ export class TimeSeriesBuilder {
     const out: PeriodRow[] = [];
     if (this.originMs === null) return out;
     const end = Math.max(endMs, this.lastSampleMs);
-    const lastIndex = Math.max(Math.floor((end - this.originMs) / this.periodMs), ...this.open.keys());
+    // A run that ends exactly on a boundary has no time in the next period: no row for it.
+    const lastIndex = Math.max(Math.ceil((end - this.originMs) / this.periodMs) - 1, ...this.open.keys());
     while (this.nextIndex <= lastIndex) {
       const i = this.nextIndex;
       const length = i === lastIndex ? Math.min(this.periodMs, Math.max(1, end - (this.originMs + i * this.periodMs))) : this.periodMs;
