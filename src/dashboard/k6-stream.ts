@@ -19,6 +19,7 @@ export const K6_STREAM_LAG_MS = 1000;
 /** A named pipe k6 writes `--out json` into, and its reader. */
 export class K6Stream {
   private reading: Promise<void> | null = null;
+  private done = false;
 
   private constructor(
     private readonly dir: string,
@@ -46,25 +47,41 @@ export class K6Stream {
     const rl = createInterface({ input, crlfDelay: Infinity });
     rl.on('line', onLine);
     this.reading = new Promise<void>((resolve) => {
-      rl.once('close', () => resolve());
-      input.once('error', () => resolve());
+      const finish = (): void => {
+        this.done = true;
+        resolve();
+      };
+      rl.once('close', finish);
+      input.once('error', finish);
     });
   }
 
   /**
    * After k6 exited: reads what is left and removes the pipe. If k6 never opened the pipe (it failed at
-   * start-up), opening and closing a writer here gives the waiting reader its end of file.
+   * start-up), a writer opened and closed here gives the waiting reader its end of file.
    */
   async end(): Promise<void> {
-    try {
-      closeSync(openSync(this.path, constants.O_WRONLY | constants.O_NONBLOCK));
-    } catch {
-      // ENXIO: the reader already saw k6 close the pipe and is gone — nothing to unblock.
+    if (this.reading) {
+      const deadline = Date.now() + UNBLOCK_TIMEOUT_MS;
+      let unblocked = false;
+      while (!this.done && !unblocked) {
+        try {
+          closeSync(openSync(this.path, constants.O_WRONLY | constants.O_NONBLOCK));
+          unblocked = true;
+        } catch (err) {
+          // ENXIO: no reader has the pipe open — either ours is gone (done) or its open() has not run yet.
+          if ((err as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() > deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+      if (this.done || unblocked) await this.reading;
     }
-    await this.reading;
     await rm(this.dir, { recursive: true, force: true });
   }
 }
+
+/** How long end() keeps trying to hand a never-opened pipe its end of file. */
+const UNBLOCK_TIMEOUT_MS = 10_000;
 
 interface MetricLine {
   type: 'Metric';

@@ -6,8 +6,14 @@ describe('parseRunnerFlags', () => {
     expect(parseRunnerFlags(['local'])).toEqual({
       platform: 'local', scenario: 'probe', count: 1000, batches: 1, connection: 'reuse', ratePerSec: 100, duration: '30s',
       stages: null, batchCount: 10, maxVUs: null, thresholds: [], engine: 'auto', outNdjson: true, resultsDir: 'results',
-      pongDelayMs: null, quiet: false, githubAnnotations: process.env.GITHUB_ACTIONS === 'true',
+      pongDelayMs: null, dashboard: false, quiet: false, githubAnnotations: process.env.GITHUB_ACTIONS === 'true',
     });
+  });
+
+  it('--dashboard asks for the live page', () => {
+    expect(parseRunnerFlags(['local', '--dashboard'])?.dashboard).toBe(true);
+    expect(helpText()).toMatch(/--dashboard\s+live web dashboard/);
+    expect(helpText()).toContain('K6_WEB_DASHBOARD=true (same as --dashboard)');
   });
 
   it('--github-annotations: on when asked, and by default only under GitHub Actions', () => {

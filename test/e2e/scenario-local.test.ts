@@ -2,6 +2,8 @@
 // bounded runs. Latency gates are loosened on purpose: this machine is shared and noisy, and these tests
 // check behaviour (exit codes, files, table, verdicts, no token anywhere), never timing.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -84,7 +86,7 @@ describe('s2s scenario local (end to end)', () => {
     expect(run.folder).not.toBeNull();
     const folder = run.folder as string;
     expect(path.basename(folder)).toMatch(/^\d{8}T\d{6}Z_local_probe$/);
-    expect((await readdir(folder)).sort()).toEqual(['console.txt', 'junit.xml', 'metrics.ndjson.gz', 'run.json', 'summary.json']);
+    expect((await readdir(folder)).sort()).toEqual(['console.txt', 'dashboard.html', 'junit.xml', 'metrics.ndjson.gz', 'run.json', 'summary.json', 'timeseries.json']);
     const meta = await readRun(folder);
     expect(validateRun(meta), JSON.stringify(validateRun.errors)).toBe(true);
     expect(meta).toMatchObject({ platform: 'local', scenario: 'probe', exitCode: 0, status: 'passed', interrupted: false, engine: { name: 'embedded' } });
@@ -146,7 +148,7 @@ describe('s2s scenario local (end to end)', () => {
     await expectNoToken(folder, run.output);
   }, RUN_TIMEOUT_MS);
 
-  it('--engine k6 runs the k6 found in K6_BIN with the dashboard export, the run CA and the config in its env', async () => {
+  it('--engine k6 runs the k6 found in K6_BIN with its dashboard export-only, our dashboard fed by a pipe, the run CA and the config in its env', async () => {
     // A stand-in k6: records what it was given, writes the summary where the config says, exits 0.
     const dir = path.join(resultsRoot, 'fake-k6');
     await mkdir(dir, { recursive: true });
@@ -169,14 +171,17 @@ fs.writeFileSync(process.env.K6_WEB_DASHBOARD_EXPORT, '<html></html>');
     expect(rec.argv[0]).toBe('run');
     expect(rec.argv.at(-1)).toBe(path.join(ROOT, 'build/probe.js'));
     expect(rec.argv).toContain('--out');
-    expect(rec.env).toMatchObject({ K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PERIOD: '1s', K6_WEB_DASHBOARD_PORT: '-1' });
+    expect(rec.env).toMatchObject({ K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PERIOD: '1000ms', K6_WEB_DASHBOARD_PORT: '-1' });
+    expect(rec.env.K6_WEB_DASHBOARD_EXPORT).toMatch(/dashboard-k6\.html$/);
+    // our dashboard's feed: a second --out json into a pipe (this stand-in never opens it; the run must not hang)
+    expect(rec.argv.filter((a) => a.startsWith('json=')).some((a) => /s2s-k6-stream-.*\/k6\.ndjson$/.test(a))).toBe(true);
     expect(rec.env.SSL_CERT_FILE).toMatch(/ca\.pem$/);
     expect(rec.pairs).toBe(3);
     const folder = run.folder as string;
-    expect((await readdir(folder)).sort()).toEqual(['console.txt', 'dashboard.html', 'junit.xml', 'run.json', 'summary.json']);
+    expect((await readdir(folder)).sort()).toEqual(['console.txt', 'dashboard-k6.html', 'dashboard.html', 'junit.xml', 'run.json', 'summary.json', 'timeseries.json']);
     const meta = await readRun(folder);
     expect(validateRun(meta)).toBe(true);
-    expect(meta).toMatchObject({ engine: { name: 'k6', version: 'v1.3.0' }, status: 'passed', files: { dashboard: 'dashboard.html' } });
+    expect(meta).toMatchObject({ engine: { name: 'k6', version: 'v1.3.0' }, status: 'passed', files: { dashboard: 'dashboard.html', dashboardK6: 'dashboard-k6.html', timeseries: 'timeseries.json' } });
   }, RUN_TIMEOUT_MS);
 
   it('Ctrl-C: the engine stops gracefully, the folder is still written and marked interrupted, the platform is stopped', async () => {
@@ -236,6 +241,21 @@ fs.writeFileSync(process.env.K6_WEB_DASHBOARD_EXPORT, '<html></html>');
     expect(run.output).toContain(`--results-dir ${path.join(resultsRoot, 'a-file/results')} is not writable (ENOTDIR`);
     expect(run.output).not.toContain('local platform');
     expect(run.output).not.toMatch(/\n\s+at /);
+  });
+
+  it('--dashboard on a port in use fails at once, exit 2, naming the port, before the platform starts', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const run = await scenario('busy-port', ['local', '--dashboard', '--count', '3'], { K6_WEB_DASHBOARD_PORT: String(port) });
+      expect(run.code, run.output).toBe(2);
+      expect(run.output).toContain(`scenario: web dashboard: 127.0.0.1:${port} is already in use (K6_WEB_DASHBOARD_PORT=${port})`);
+      expect(run.output).not.toContain('local platform:');
+      expect(run.folder).toBeNull();
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
   });
 
   it('bad flags fail at once with exit 2 and a message naming the flag', async () => {
