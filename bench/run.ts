@@ -4,7 +4,7 @@
 // results/bench/quick.md (--quick). Absolute times drift on shared machines: the verdicts use ratios.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -69,7 +69,7 @@ async function holdTimes(pongUrl: string, delayMs: number, n: number): Promise<{
   return { p50: holds[Math.floor(n * 0.5)]!, p99: holds[Math.min(n - 1, Math.floor(n * 0.99))]! };
 }
 
-async function engineRun(script: string, env: Record<string, string>, k6Path: string | null = null, timeoutMs = 900_000): Promise<{ summary: any; wallMs: number; peakRssMiB: number | null; code: number | null; stderr: string }> {
+async function engineRun(script: string, env: Record<string, string>, k6Path: string | null = null, timeoutMs = 900_000, processEnv: Record<string, string> = {}): Promise<{ summary: any; wallMs: number; peakRssMiB: number | null; code: number | null; stderr: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 's2s-bench-'));
   const file = path.join(dir, 'script.js');
   const exportFile = path.join(dir, 'summary.json');
@@ -78,7 +78,7 @@ async function engineRun(script: string, env: Record<string, string>, k6Path: st
   const args = [...(k6Path ? [k6Path] : [process.execPath, path.join(ROOT, 'bin/s2s.mjs')]), 'run', '-q', '--no-summary', '--summary-export', exportFile, '--summary-trend-stats', 'avg,med,p(99)'];
   for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
   args.push(file);
-  const r = await timeCommand(args, { cwd: ROOT, timeoutMs });
+  const r = await timeCommand(args, { cwd: ROOT, timeoutMs, env: { ...process.env, ...processEnv } });
   let summary: any = null;
   try {
     summary = JSON.parse(await readFile(exportFile, 'utf8'));
@@ -103,16 +103,79 @@ export const options = { scenarios: { flat: { executor: 'shared-iterations', vus
 export default function () { t.add(Math.random() * 10); c.add(1); }
 `;
 
+/** The dashboard's cost: a scenario-like stream (a time Trend, a Rate and a Counter per source → target, thresholds on them). */
+const DASHBOARD_SCRIPT = (iterations: number) => `import { Trend, Rate, Counter } from 'k6/metrics';
+const latency = new Trend('s2s_latency_ms', true);
+const errors = new Rate('s2s_errors');
+const calls = new Counter('s2s_calls');
+const PAIRS = ['pong-sec', 'pong-unsec', 'external'].map((target) => ({ source: 'bench', target }));
+export const options = {
+  scenarios: { flat: { executor: 'shared-iterations', vus: 4, iterations: ${iterations}, maxDuration: '30m' } },
+  thresholds: { 's2s_latency_ms{target:pong-sec}': ['p(95)<100'], s2s_errors: ['rate<0.01'] },
+};
+export default function () { const tags = PAIRS[__ITER % 3]; latency.add(Math.random() * 10, tags); errors.add(false, tags); calls.add(1, tags); }
+`;
+
+/**
+ * The dashboard's memory cost: the live dashboard on (server listening, 1 s periods, export and
+ * timeseries.json written at the end) against off, at 10^5 iterations of a scenario-like script.
+ */
+async function dashboardMemoryRows(profile: Profile, log: (s: string) => void): Promise<Row[]> {
+  log('dashboard memory');
+  const iterations = 1e5;
+  const off: number[] = [];
+  const on: number[] = [];
+  const wallOff: number[] = [];
+  const wallOn: number[] = [];
+  for (let r = 0; r < Math.min(profile.runs, 3); r++) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 's2s-bench-dash-'));
+    const env = { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '0', K6_WEB_DASHBOARD_PERIOD: '1s', K6_WEB_DASHBOARD_EXPORT: path.join(dir, 'dashboard.html'), S2S_DASHBOARD_SERIES: path.join(dir, 'timeseries.json') };
+    try {
+      for (const [processEnv, rss, wall] of [[{}, off, wallOff], [env, on, wallOn]] as const) {
+        const run = await engineRun(DASHBOARD_SCRIPT(iterations), {}, null, 900_000, processEnv);
+        if (run.peakRssMiB === null || run.code !== 0) throw new Error(`dashboard memory run failed: ${run.stderr.slice(-500)}`);
+        rss.push(run.peakRssMiB);
+        wall.push(run.wallMs);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  const ratio = on.map((v, i) => v / off[i]!);
+  const n = iterations.toExponential(0);
+  return [
+    { section: 'Memory', what: `engine peak RSS, dashboard off, ${n} iterations`, unit: 'MiB', values: off, command: `s2s run (shared-iterations, 4 VUs, Trend + Rate + Counter per source → target, 2 thresholds)` },
+    { section: 'Memory', what: `engine peak RSS, dashboard on, ${n} iterations`, unit: 'MiB', values: on, command: 'same script, K6_WEB_DASHBOARD=true, port 0, period 1s, export + timeseries.json' },
+    { section: 'Memory', what: 'ratio RSS dashboard on / off', unit: 'x', values: ratio, target: { text: '≤ 1.10×', ok: median(ratio) <= 1.1 }, command: 'side by side' },
+    { section: 'Memory', what: `wall time, dashboard off, ${n} iterations`, unit: 'ms', values: wallOff, target: null, command: 'same runs' },
+    { section: 'Memory', what: `wall time, dashboard on, ${n} iterations`, unit: 'ms', values: wallOn, target: null, command: 'same runs' },
+  ];
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { quick: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { quick: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    console.log('Usage: npm run bench [-- --quick] [--out FILE]\n  --quick  one short run of each row (< 2 min), written to results/bench/quick.md\n  (full)   3 runs per row (memory: 1), written to BENCHMARKS.md');
+    console.log('Usage: npm run bench [-- --quick] [--only dashboard] [--out FILE]\n  --quick  one short run of each row (< 2 min), written to results/bench/quick.md\n  (full)   3 runs per row (memory: 1), written to BENCHMARKS.md\n  --only dashboard  only the dashboard memory rows (3 runs), written to results/bench/dashboard.md');
     return 0;
   }
+  if (values.only !== undefined && values.only !== 'dashboard') {
+    console.error(`bench: --only ${JSON.stringify(values.only)}: the only section that runs alone is "dashboard"`);
+    return 2;
+  }
   const profile = PROFILES[values.quick ? 'quick' : 'full'];
-  const out = values.out ?? (profile.name === 'full' ? path.join(ROOT, 'BENCHMARKS.md') : path.join(ROOT, 'results/bench/quick.md'));
+  const out = values.out ?? (values.only ? path.join(ROOT, `results/bench/${values.only}.md`) : profile.name === 'full' ? path.join(ROOT, 'BENCHMARKS.md') : path.join(ROOT, 'results/bench/quick.md'));
   const rows: Row[] = [];
   const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+  if (values.only === 'dashboard') {
+    const started = new Date();
+    rows.push(...(await dashboardMemoryRows(profile, log)));
+    const md = renderMarkdown(rows, { profile, started, wrk: null, k6: null });
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, md);
+    await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify({ profile: profile.name, only: values.only, started, rows }, null, 2)}\n`);
+    process.stdout.write(md);
+    return 0;
+  }
   const wrk = ensureWrk();
   const k6 = findK6();
   const started = new Date();
@@ -249,6 +312,7 @@ async function main(): Promise<number> {
   rows.push({ section: 'Memory', what: `engine peak RSS, ${hi.toExponential(0)} iterations`, unit: 'MiB', values: rss.hi, command: 'same script' });
   rows.push({ section: 'Memory', what: `ratio RSS ${hi.toExponential(0)} / ${lo.toExponential(0)}`, unit: 'x', values: memRatio, target: { text: '≤ 1.20×', ok: median(memRatio) <= 1.2 }, command: 'side by side' });
   rows.push({ section: 'Memory', what: `ratio RSS ${hi.toExponential(0)} / ${mid.toExponential(0)} (growth once warm)`, unit: 'x', values: lateRatio, target: null, command: 'side by side' });
+  rows.push(...(await dashboardMemoryRows(profile, log)));
   const pingRss: number[][] = [[], []];
   for (const [i, count] of profile.pingMemCounts.entries()) {
     for (let r = 0; r < Math.min(profile.runs, 3); r++) {

@@ -38,7 +38,7 @@ export async function renderDashboardPage(title: string, snapshot?: DashboardSna
   const mode = snapshot ? 'export' : 'live';
   const data = snapshot ? `<script type="application/json" id="${DATA_ELEMENT_ID}">${scriptJson(snapshot)}</script>\n` : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · s2s dashboard</title><style>${REPORT_CSS}${DASHBOARD_CSS}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><title>${escapeHtml(title)} · s2s dashboard</title><style>${REPORT_CSS}${DASHBOARD_CSS}</style></head>
 <body data-mode="${mode}">
 <header class="dash-head"><h1>${escapeHtml(title)}</h1><p class="dash-status"><span id="status" data-state="connecting">${mode === 'live' ? 'connecting…' : 'export'}</span> · <span id="elapsed">0 s</span> · updates: <span id="updates" data-updates="0">0</span></p></header>
 <section class="tiles" id="tiles"></section>

@@ -25,6 +25,11 @@ Environment: K6_VUS, K6_DURATION, K6_ITERATIONS, K6_STAGES, K6_OUT, K6_SUMMARY_T
 K6_SUMMARY_TIME_UNIT, K6_SETUP_TIMEOUT, K6_TEARDOWN_TIMEOUT, K6_NO_THRESHOLDS, K6_NO_SUMMARY.
 Precedence: script options < K6_* environment < flags.
 
+Web dashboard (as k6's): K6_WEB_DASHBOARD=true serves a live page at http://127.0.0.1:5665 while the test
+runs; K6_WEB_DASHBOARD_HOST (127.0.0.1), K6_WEB_DASHBOARD_PORT (5665; 0 = any free port; -1 = no server),
+K6_WEB_DASHBOARD_PERIOD (10s), K6_WEB_DASHBOARD_OPEN (false), K6_WEB_DASHBOARD_EXPORT (a self-contained
+HTML file written at the end). A port in use exits 104 before the test starts; the end never waits for a browser.
+
 Script API: k6 (check, group, sleep, fail), k6/http, k6/metrics, k6/execution, k6/encoding, __ENV, __VU,
 __ITER, open(), console; executors shared-iterations, per-vu-iterations, constant-vus, ramping-vus,
 constant-arrival-rate, ramping-arrival-rate; thresholds (incl. abortOnFail, delayAbortEval); setup/teardown;
@@ -33,7 +38,7 @@ handleSummary.
 Exit codes: 0 ok, 99 thresholds crossed, 104 invalid options, 105 interrupted (Ctrl-C), 107 script error,
 108 aborted (test.abort or abortOnFail).
 
-Anything else (other outputs, the web dashboard, browser, gRPC, WebSockets, extensions, cloud):
+Anything else (other outputs, browser, gRPC, WebSockets, extensions, cloud):
 use real k6 (https://grafana.com/docs/k6/latest/) — the same scripts run unchanged there.
 `;
 

@@ -31,8 +31,11 @@ export class TimeSeriesBuilder {
   private readonly rows: PeriodRow[] = [];
   private readonly spare: LatencyHistogram[] = [];
   private lastSampleMs = Number.NEGATIVE_INFINITY;
-  /** Tags object → its pair suffix ("{source:S,target:T}", or "" without a target); the runtime reuses tags objects. */
-  private readonly suffixes = new WeakMap<object, string>();
+  /**
+   * metric name → source → target → pair key, so the hot path builds no string: the runtime hands each
+   * sample a fresh tags object, and a Map lookup with a string seen before reuses its cached hash.
+   */
+  private readonly pairKeys = new Map<string, Map<string | undefined, Map<string, string>>>();
 
   constructor(
     /** Width of a period, ms. */
@@ -59,17 +62,18 @@ export class TimeSeriesBuilder {
       this.open.set(index, period);
     }
     this.record(period, metric.type, metric.name, value);
-    const suffix = this.suffixOf(tags);
-    if (suffix !== '') this.record(period, metric.type, metric.name + suffix, value);
+    const target = tags.target;
+    if (target !== undefined) this.record(period, metric.type, this.pairKeyOf(metric.name, tags.source, target), value);
   }
 
-  private suffixOf(tags: Tags): string {
-    let s = this.suffixes.get(tags);
-    if (s === undefined) {
-      s = tags.target === undefined ? '' : pairKey('', tags.source, tags.target);
-      this.suffixes.set(tags, s);
-    }
-    return s;
+  private pairKeyOf(name: string, source: string | undefined, target: string): string {
+    let bySource = this.pairKeys.get(name);
+    if (!bySource) this.pairKeys.set(name, (bySource = new Map()));
+    let byTarget = bySource.get(source);
+    if (!byTarget) bySource.set(source, (byTarget = new Map()));
+    let key = byTarget.get(target);
+    if (key === undefined) byTarget.set(target, (key = pairKey(name, source, target)));
+    return key;
   }
 
   private record(p: OpenPeriod, type: MetricType, key: string, value: number): void {
