@@ -5,12 +5,14 @@ import {
   loadSamples,
   pairKey,
   parseMetricKey,
+  readTimeSeries,
   type K6Summary,
   type RunFolder,
   type RunSamples,
   type SummaryMetric,
 } from '../results/run-folder-read.ts';
 import { bootstrapDiff, verdictOf, weightedFromHistogram, type DiffEstimate, type Verdict } from '../results/stats.ts';
+import type { TimeSeriesDoc } from '../results/timeseries.ts';
 
 export const WARM = 's2s_latency_ms';
 export const FIRST = 's2s_first_ms';
@@ -36,6 +38,13 @@ export interface RunView {
   label: string;
   mesh: string | null;
   samples: RunSamples | null;
+  /**
+   * Warm latency over time in the shared per-period format (the dashboard's): from metrics.ndjson.gz when
+   * the run has it, else the run folder's timeseries.json (what `load` runs keep without ndjson).
+   */
+  series: TimeSeriesDoc | null;
+  /** Why timeseries.json could not be used, when it was there. */
+  seriesProblem: string | null;
 }
 
 function settingOf(folder: RunFolder, key: string): unknown {
@@ -66,7 +75,16 @@ export async function viewRuns(folders: RunFolder[]): Promise<RunView[]> {
         bucketMs,
       });
     }
-    views.push({ folder, id: folder.meta?.id ?? folder.name, platform, scenario, label: platform, mesh, samples });
+    let series = samples?.series ?? null;
+    let seriesProblem: string | null = null;
+    if (!series && folder.timeseriesPath) {
+      try {
+        series = await readTimeSeries(folder.timeseriesPath);
+      } catch (err) {
+        seriesProblem = (err as Error).message;
+      }
+    }
+    views.push({ folder, id: folder.meta?.id ?? folder.name, platform, scenario, label: platform, mesh, samples, series, seriesProblem });
   }
   // Labels must be unique: add mesh, scenario, then the run id as needed.
   for (const v of views) if (v.mesh && v.mesh !== 'none') v.label = `${v.platform} (${v.mesh})`;

@@ -20,6 +20,7 @@ import {
   type ThresholdRow,
 } from './model.ts';
 import { cdfChart, phasesChart, timeChart, type CdfSeries, type PhaseBar, type TimeSeries } from './plots.ts';
+import { pairsOf as seriesPairs, trendSeries } from '../results/timeseries.ts';
 
 /** A stat with a mark when it comes from our histogram rather than k6's summary. */
 function sv(v: StatValue): string {
@@ -211,10 +212,10 @@ function chartsBlock(runs: RunView[]): { blocks: Block[]; charts: Chart[] } {
   blocks.push({ kind: 'heading', level: 2, text: 'Warm-call latency over time' });
   const series: TimeSeries[] = [];
   for (const run of runs) {
-    for (const [key, buckets] of run.samples?.timeSeries ?? []) {
-      const { tags } = parseMetricKey(key);
-      const label = pairLabel({ source: tags.source, target: tags.target ?? '?' });
-      series.push({ label: multi ? `${run.label}: ${label}` : label, points: buckets.map((b) => ({ tS: b.startMs / 1000, meanMs: b.sumMs / b.count })) });
+    if (!run.series) continue;
+    for (const pair of seriesPairs(run.series, WARM)) {
+      const points = trendSeries(run.series, pairKey(WARM, pair.source, pair.target), 'meanMs').map((p) => ({ tS: p.tS, meanMs: p.value }));
+      series.push({ label: multi ? `${run.label}: ${pair.label}` : pair.label, points });
     }
   }
   const time = timeChart('latency-over-time.svg', 'Mean warm-call latency per time bucket', series);
@@ -259,7 +260,11 @@ function allMetricsBlock(runs: RunView[]): Block[] {
     const missing = [WARM, 's2s_first_ms', ...PHASES.map((p) => p.metric), 's2s_errors', 's2s_calls'].filter((m) => !run.folder.summary.metrics[m]);
     if (missing.length) blocks.push({ kind: 'text', tone: 'info', text: `Not in this run: ${missing.map((m) => `\`${m}\``).join(', ')} (a k6 script other than this project's scenarios, or a scenario that does not measure them).` });
     if (run.samples?.problem) blocks.push({ kind: 'text', tone: 'warn', text: `${run.label}: metrics.ndjson.gz: ${run.samples.problem}.` });
-    if (!run.folder.metricsPath) blocks.push({ kind: 'text', tone: 'info', text: `${run.label}: no metrics.ndjson.gz — the statistics above are shown, but CDFs, bootstrap CIs and latency over time need metrics.ndjson.gz (the scenario runner writes it for \`probe\`; pass \`--out-ndjson\` for \`load\`).` });
+    if (run.seriesProblem) blocks.push({ kind: 'text', tone: 'warn', text: `${run.label}: ${run.seriesProblem}.` });
+    if (!run.folder.metricsPath) {
+      const over = run.series ? 'latency over time comes from timeseries.json (the dashboard\'s per-period series)' : 'latency over time needs metrics.ndjson.gz or timeseries.json';
+      blocks.push({ kind: 'text', tone: 'info', text: `${run.label}: no metrics.ndjson.gz — the statistics above are shown and ${over}, but CDFs and bootstrap CIs need metrics.ndjson.gz (the scenario runner writes it for \`probe\`; pass \`--out-ndjson\` for \`load\`).` });
+    }
   }
   return blocks;
 }

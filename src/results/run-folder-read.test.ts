@@ -4,6 +4,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestRunFolders, loadSamples, parseMetricKey, readRunFolder, RunFolderError } from './run-folder-read.ts';
+import { totals, trendSeries } from './timeseries.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures/k6-v1.3.0');
 let tmp: string;
@@ -42,7 +43,11 @@ describe('loadSamples on real k6 --out json', () => {
     expect(all.maxMs).toBe(summary.metrics.s2s_latency_ms!.values.max);
     const load = s.histograms.get('http_req_duration{kind:load}')!;
     expect(load.meanMs).toBeCloseTo(summary.metrics['http_req_duration{kind:load}']!.values.avg!, 9);
-    expect(s.timeSeries.get('s2s_latency_ms{target:pong-unsec}')!.length).toBeGreaterThan(5);
+    // the time series is the dashboard's per-period format; its totals are the histogram's
+    const unsec = 's2s_latency_ms{target:pong-unsec}';
+    expect(trendSeries(s.series!, unsec, 'meanMs').length).toBeGreaterThan(5);
+    expect(totals(s.series!, unsec).n).toBe(101);
+    expect(totals(s.series!, unsec).meanMs).toBeCloseTo(s.histograms.get(unsec)!.meanMs, 2);
     expect(s.problem).toBeNull();
   });
 

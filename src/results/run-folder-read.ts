@@ -6,6 +6,8 @@ import path from 'node:path';
 import { LatencyHistogram } from './histogram.ts';
 import { NdjsonError, parseRfc3339Ms, readNdjson } from './ndjson.ts';
 import { runMetaSchema, type RunMeta } from './run-meta.ts';
+import { TimeSeriesBuilder, type SeriesMetric } from './timeseries-builder.ts';
+import { pairKey, timeSeriesProblem, type TimeSeriesDoc } from './timeseries.ts';
 
 /** One metric of k6 handleSummary data. */
 export interface SummaryMetric {
@@ -34,6 +36,8 @@ export interface RunFolder {
   summary: K6Summary;
   /** Absolute path of metrics.ndjson.gz (or .ndjson), null when absent. */
   metricsPath: string | null;
+  /** Absolute path of timeseries.json (the dashboard's per-period series), null when absent. */
+  timeseriesPath: string | null;
 }
 
 
@@ -76,7 +80,9 @@ export async function readRunFolder(dir: string): Promise<RunFolder> {
       break;
     }
   }
-  return { dir: abs, name: path.basename(abs), meta, metaProblem, summary, metricsPath };
+  const timeseries = path.join(abs, meta?.files.timeseries ?? 'timeseries.json');
+  const timeseriesPath = (await exists(timeseries)) ? timeseries : null;
+  return { dir: abs, name: path.basename(abs), meta, metaProblem, summary, metricsPath, timeseriesPath };
 }
 
 /** Run folder names: `<UTC yyyymmddTHHMMSSZ>_<platform>_<scenario>`. */
@@ -143,26 +149,16 @@ export function parseMetricKey(key: string): { name: string; tags: Record<string
   return { name: key.slice(0, brace), tags };
 }
 
-/** The pair key the scenarios use: `metric{source:S,target:T}`, or `metric{target:T}` without a source tag. */
-export function pairKey(metric: string, source: string | undefined, target: string): string {
-  return source === undefined ? `${metric}{target:${target}}` : `${metric}{source:${source},target:${target}}`;
-}
-
-export interface SeriesBucket {
-  /** Start of the bucket, ms since the first point of the run. */
-  startMs: number;
-  count: number;
-  sumMs: number;
-  maxMs: number;
-}
+// The pair key (`metric{source:S,target:T}`) has one definition, beside the time-series format that uses it too.
+export { pairKey } from './timeseries.ts';
 
 export interface RunSamples {
   /** Histograms by metric key: the whole metric, each summary sub-metric, each source/target pair. */
   histograms: Map<string, LatencyHistogram>;
   /** Rate metrics by the same keys: passes (value ≠ 0) and total. */
   rates: Map<string, { passes: number; total: number }>;
-  /** Latency over time per pair key of `timeMetric`, bucketed. */
-  timeSeries: Map<string, SeriesBucket[]>;
+  /** `timeMetric` over time (whole and per source → target), in the shared per-period format; null without timeMetric. */
+  series: TimeSeriesDoc | null;
   bucketMs: number;
   points: number;
   /** Why reading stopped early (a malformed line), or null. */
@@ -175,7 +171,7 @@ export interface LoadSamplesOptions {
   rateMetrics?: ReadonlySet<string>;
   /** Sub-metric keys from summary.json (e.g. `s2s_latency_ms{target:pong-sec}`) to fill too. */
   subMetricKeys?: Iterable<string>;
-  /** Metric whose pairs get a time series. */
+  /** Metric (a time Trend) that gets a time series. */
   timeMetric?: string;
   /** Width of the time buckets. */
   bucketMs?: number;
@@ -185,7 +181,6 @@ export interface LoadSamplesOptions {
 export async function loadSamples(file: string, opts: LoadSamplesOptions): Promise<RunSamples> {
   const histograms = new Map<string, LatencyHistogram>();
   const rates = new Map<string, { passes: number; total: number }>();
-  const timeSeries = new Map<string, Map<number, SeriesBucket>>();
   const bucketMs = opts.bucketMs ?? 1000;
   const subs = new Map<string, Array<{ key: string; tags: Array<[string, string]> }>>();
   for (const key of opts.subMetricKeys ?? []) {
@@ -195,6 +190,8 @@ export async function loadSamples(file: string, opts: LoadSamplesOptions): Promi
     list.push({ key, tags: Object.entries(tags) });
     subs.set(name, list);
   }
+  const timeMetric: SeriesMetric | null = opts.timeMetric ? { name: opts.timeMetric, type: 'trend', contains: 'time' } : null;
+  let builder: TimeSeriesBuilder | null = null;
   let t0 = Number.NaN;
   let points = 0;
   let problem: string | null = null;
@@ -203,7 +200,10 @@ export async function loadSamples(file: string, opts: LoadSamplesOptions): Promi
     const isRate = opts.rateMetrics?.has(p.metric) ?? false;
     if (!isTrend && !isRate) continue;
     points++;
-    if (Number.isNaN(t0) && Number.isFinite(p.timeMs)) t0 = p.timeMs;
+    if (Number.isNaN(t0) && Number.isFinite(p.timeMs)) {
+      t0 = p.timeMs;
+      if (timeMetric) builder = new TimeSeriesBuilder(bucketMs, t0);
+    }
     const keys = new Set<string>([p.metric]);
     const target = p.tags.target;
     if (target !== undefined) keys.add(pairKey(p.metric, p.tags.source, target));
@@ -220,19 +220,28 @@ export async function loadSamples(file: string, opts: LoadSamplesOptions): Promi
         rates.set(key, r);
       }
     }
-    if (isTrend && p.metric === opts.timeMetric && target !== undefined && Number.isFinite(p.timeMs)) {
-      const key = pairKey(p.metric, p.tags.source, target);
-      let series = timeSeries.get(key);
-      if (!series) timeSeries.set(key, (series = new Map()));
-      const start = Math.floor((p.timeMs - t0) / bucketMs) * bucketMs;
-      const b = series.get(start) ?? { startMs: start, count: 0, sumMs: 0, maxMs: Number.NEGATIVE_INFINITY };
-      b.count++;
-      b.sumMs += p.value;
-      b.maxMs = Math.max(b.maxMs, p.value);
-      series.set(start, b);
+    if (builder && timeMetric && p.metric === timeMetric.name && Number.isFinite(p.timeMs)) {
+      builder.add(timeMetric, p.value, p.tags, p.timeMs);
+      // k6 writes lines roughly in time order: close what is well behind, so few periods stay open.
+      builder.closeUntil(p.timeMs - SERIES_REORDER_MS);
     }
   }
-  const ts = new Map<string, SeriesBucket[]>();
-  for (const [key, m] of timeSeries) ts.set(key, [...m.values()].sort((a, b) => a.startMs - b.startMs));
-  return { histograms, rates, timeSeries: ts, bucketMs, points, problem };
+  builder?.finish();
+  return { histograms, rates, series: builder ? builder.doc() : null, bucketMs, points, problem };
+}
+
+/** How far out of time order an ndjson file's lines may be (k6 flushes its outputs about every second). */
+const SERIES_REORDER_MS = 5000;
+
+/** Reads a run folder's timeseries.json (the dashboard's per-period series); RunFolderError naming it when unusable. */
+export async function readTimeSeries(file: string): Promise<TimeSeriesDoc> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new RunFolderError(`${file} cannot be read: ${(err as Error).message}`);
+  }
+  const problem = timeSeriesProblem(value);
+  if (problem) throw new RunFolderError(`${file} is not a time series (src/results/timeseries.ts): ${problem}`);
+  return value as TimeSeriesDoc;
 }

@@ -1,11 +1,12 @@
 // The report against real k6 output (the v1.3.0 fixtures) and synthetic scenario runs.
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseHTML } from 'linkedom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/report/cli.ts';
 import { parseFormatted } from '../../src/report/format.ts';
+import { TimeSeriesBuilder } from '../../src/results/timeseries-builder.ts';
 import { firstPhases, lognormal, writeFixtureRun, writeSynthRun } from './synth.ts';
 
 interface MdTable {
@@ -154,6 +155,25 @@ describe('report from synthetic scenario runs', () => {
     expect(md).toMatch(/too little data for a distribution/);
     expect(md).toMatch(/too little data over time/);
     expect((await readdir(path.join(results, 'report'))).filter((f) => f.startsWith('cdf-'))).toEqual([]);
+  });
+
+  it('a load run without metrics.ndjson.gz draws latency over time from its timeseries.json (the dashboard\'s format)', async () => {
+    const results = path.join(tmp, 'load');
+    const dir = await writeSynthRun(results, { platform: 'local', scenario: 'load', stamp: '20261129T150000Z', pairs: [{ source: 'x', target: 'pong-sec', auth: 'none', warmMs: lognormal(400, 1, 0.3, 7), first: firstPhases(4, 7) }], withNdjson: false });
+    // what the dashboard writes at the end of a run: one row per period
+    const builder = new TimeSeriesBuilder(1000, Date.parse('2026-11-29T15:00:00Z'));
+    const latency = { name: 's2s_latency_ms', type: 'trend', contains: 'time' } as const;
+    lognormal(400, 1, 0.3, 7).forEach((v, i) => builder.add(latency, v, { source: 'x', target: 'pong-sec' }, Date.parse('2026-11-29T15:00:00Z') + i * 10));
+    builder.finish();
+    await writeFile(path.join(dir, 'timeseries.json'), JSON.stringify(builder.doc()));
+    expect(await main(['--results', results])).toBe(0);
+    const out = path.join(results, 'report');
+    expect(await readdir(out)).toContain('latency-over-time.svg');
+    const md = await readFile(path.join(out, 'report.md'), 'utf8');
+    expect(md).toContain('![Mean warm-call latency per time bucket](latency-over-time.svg)');
+    expect(md).toContain('latency over time comes from timeseries.json');
+    const svg = await readFile(path.join(out, 'latency-over-time.svg'), 'utf8');
+    expect(parseHTML(`<div>${svg}</div>`).document.querySelectorAll('path').length).toBeGreaterThan(0);
   });
 
   it('bad input exits 2 with a message naming the folder', async () => {
