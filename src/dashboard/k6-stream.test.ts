@@ -93,6 +93,29 @@ describe('K6Feed (differential against real k6 v1.3.0 output)', () => {
   });
 });
 
+describe('K6Feed and tokens', () => {
+  it('a token in k6 tags (url, name, error, check, group) and in a non-JSON line reaches neither the snapshot nor the export', async () => {
+    const token = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(`{"sub":"${Math.random()}"}`).toString('base64url')}.sig`;
+    const exportPath = path.join(tmp, 'dashboard.html');
+    const dashboard = await exportOnly(exportPath);
+    const feed = new K6Feed(dashboard, { http_req_failed: ['rate<0.5'] });
+    const time = new Date().toISOString();
+    const tags = { url: `https://pong/?t=${token}`, name: token, error: `401 bad token ${token}`, check: `ok ${token}`, group: `::${token}`, source: 'local', target: 'pong-sec' };
+    feed.line(JSON.stringify({ type: 'Metric', data: { name: 'http_req_failed', type: 'rate', contains: 'default', thresholds: [], submetrics: null }, metric: 'http_req_failed' }));
+    feed.line(JSON.stringify({ type: 'Metric', data: { name: 'http_req_duration', type: 'trend', contains: 'time', thresholds: [], submetrics: null }, metric: 'http_req_duration' }));
+    for (let i = 0; i < 10; i++) {
+      feed.line(JSON.stringify({ metric: 'http_req_failed', type: 'Point', data: { time, value: 1, tags } }));
+      feed.line(JSON.stringify({ metric: 'http_req_duration', type: 'Point', data: { time, value: 3, tags } }));
+    }
+    feed.line(`level=error msg="request failed with ${token}"`);
+    await dashboard.finish();
+    const snapshot = JSON.stringify(dashboard.snapshot());
+    expect(snapshot).toContain('http_req_duration{source:local,target:pong-sec}');
+    expect(snapshot.includes(token)).toBe(false);
+    expect((await readFile(exportPath, 'utf8')).includes(token)).toBe(false);
+  });
+});
+
 function findK6(): string | null {
   const candidate = process.env.K6_BIN || 'k6';
   return spawnSync(candidate, ['version'], { encoding: 'utf8' }).status === 0 ? candidate : null;
