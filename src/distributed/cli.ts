@@ -5,10 +5,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { $ } from 'zx';
+import { commandLine } from '../platforms/deploy/plan.ts';
+import { runCommand } from '../platforms/deploy/exec.ts';
+import { readState, stateDir, statePath, type DeployState } from '../platforms/deploy/state.ts';
+import { kubeContext } from '../platforms/gke.ts';
 import { mergeThresholds } from '../runner/thresholds.ts';
 import { defaultThresholds } from '../runner/default-thresholds.ts';
-import { buildScenarios, defaultBuildPaths, isBuildStale, REPO_ROOT } from '../runner/build.ts';
+import { buildScenarios, defaultBuildPaths, isBuildStale } from '../runner/build.ts';
 import { FlagError, parseRunnerFlags } from '../runner/flags.ts';
 import { buildScenarioConfig, expectedDurationSec, tokenEnvNames } from '../runner/run-config.ts';
 import type { PlatformName, ResolvedPlatform } from '../platforms/types.ts';
@@ -32,12 +35,12 @@ Flags:
   --platform <p>          cloudrun | gke | cross (the cluster must run the k6-operator)
   --scenario <s>          probe | load | direct (default: load)
   --parallelism <N>       runner pods (1..1000)
-  --namespace <ns>        namespace of the TestRun (default: s2s-k6)
-  --results <where>       gcs:<bucket> (default gcs:<project>-s2s-results) or pvc:<claim>
+  --namespace <ns>        namespace of the TestRun (default: s2s-k6, made by deploy:gke --distributed)
+  --results <where>       gcs:<bucket> (default: the bucket deploy:gke --distributed made, gs://<project>-s2s-results) or pvc:<claim>
   --image <ref>           runner image (default: the k6-operator's)
-  --service-account <ksa> runner Kubernetes service account (needs write access to the bucket)
+  --service-account <ksa> runner Kubernetes service account (default: k6-runner, which deploy gave Workload Identity access to the bucket)
   --dry-run               print the manifests and the commands; touch nothing (default when --apply is absent)
-  --apply                 kubectl apply them (and the token Secret)
+  --apply                 kubectl apply them (and the token Secret) in the cluster deploy:gke made (its --context, never the current one)
   -h, --help              this help
 Scenario flags are those of \`npm run scenario:<platform> -- --help\` (--rate, --duration, --stages, --count, --threshold …).`;
 
@@ -45,7 +48,7 @@ const OWN_FLAGS = {
   platform: { type: 'string' },
   scenario: { type: 'string', default: 'load' },
   parallelism: { type: 'string' },
-  namespace: { type: 'string', default: 's2s-k6' },
+  namespace: { type: 'string' },
   results: { type: 'string' },
   image: { type: 'string' },
   'service-account': { type: 'string' },
@@ -69,8 +72,9 @@ function splitArgs(argv: string[]): { own: string[]; rest: string[] } {
   return { own, rest };
 }
 
-function parseResults(raw: string | undefined, settings: ResolvedPlatform['settings']): ResultsVolume {
+function parseResults(raw: string | undefined, settings: ResolvedPlatform['settings'], deployed: string | null): ResultsVolume {
   if (raw === undefined) {
+    if (deployed) return { kind: 'gcs', bucket: deployed.replace(/^gs:\/\//, '') };
     const project = typeof settings.project === 'string' ? settings.project : 'PROJECT';
     return { kind: 'gcs', bucket: `${project}-s2s-results` };
   }
@@ -116,6 +120,26 @@ async function resolveOrPlaceholder(platform: PlatformName, dryRun: boolean, war
   }
 }
 
+class KubectlError extends Error {
+  constructor(
+    readonly argv: string[],
+    readonly code: number,
+    readonly stderr: string,
+  ) {
+    super(`\`${commandLine(argv)}\` exited with code ${code}: ${stderr.trim()}\n  what to do: is the k6-operator installed in that cluster (see the README), and are your kubectl credentials for it valid (\`gcloud container clusters get-credentials\`)?`);
+  }
+}
+
+/** --apply runs in the cluster deploy:gke made, with what deploy:gke --distributed set up for the runners. */
+function needDistributedSetup(state: DeployState | null, namespace: string, results: ResultsVolume): void {
+  if (!state?.gke?.complete) {
+    throw new FlagError('distributed --apply runs the k6 runners in the GKE cluster deploy:gke made, and there is none in the deploy state: run `npm run deploy:gke -- --project … --region … --distributed` first');
+  }
+  if (!state.gke.distributed && (results.kind === 'gcs' || namespace === 's2s-k6')) {
+    throw new FlagError('the results bucket, namespace s2s-k6 and the runners\' Workload Identity access are not set up: run `npm run deploy:gke -- --distributed` (it keeps everything else as deployed)');
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
   const err = (s: string) => process.stderr.write(`${s}\n`);
@@ -156,17 +180,22 @@ export async function main(argv: string[]): Promise<number> {
     if (isBuildStale(paths)) await buildScenarios(paths);
     const script = await readFile(path.join(paths.outDir, `${flags.scenario}.js`), 'utf8');
     const name = `s2s-${flags.scenario}-${utcStamp(new Date()).toLowerCase()}`;
+    const state = readState(statePath(process.env, process.cwd()));
+    const setup = state?.gke?.distributed ?? null;
+    const namespace = v.namespace ?? setup?.namespace ?? 's2s-k6';
+    const serviceAccount = v['service-account'] ?? setup?.serviceAccount;
+    const results = parseResults(v.results, resolved.settings, setup?.bucket ?? null);
     const manifests = buildManifests({
       name,
-      namespace: v.namespace,
+      namespace,
       scenario: flags.scenario,
       script: script.replace(/\n\/\/# sourceMappingURL=.*$/m, ''),
       config: config as unknown as Record<string, unknown>,
       parallelism: Number(v.parallelism),
-      results: parseResults(v.results, resolved.settings),
+      results,
       ...(tokenKeys.length ? { tokenSecret: { name: `${name}-tokens`, keys: tokenKeys } } : {}),
       ...(v.image ? { image: v.image } : {}),
-      ...(v['service-account'] ? { serviceAccountName: v['service-account'] } : {}),
+      ...(serviceAccount ? { serviceAccountName: serviceAccount } : {}),
     });
     const yaml = manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n');
     const manifest: DistributedManifest = {
@@ -178,26 +207,40 @@ export async function main(argv: string[]): Promise<number> {
       config: config as unknown as Record<string, unknown>,
       ...(v.image ? { image: v.image } : {}),
     };
-    const results = parseResults(v.results, resolved.settings);
+    const context = state?.gke ? kubeContext(state.project, state.region, state.gke.cluster) : null;
+    const contextArg = ['--context', context ?? 'gke_PROJECT_REGION_CLUSTER'];
+    const outDir = path.join(stateDir(process.env, process.cwd()), 'distributed');
+    const shown = path.relative(process.cwd(), outDir) || '.';
     const fetch =
       results.kind === 'gcs'
-        ? `gcloud storage cp -r gs://${results.bucket}/${name} .s2s/distributed/`
-        : `kubectl -n ${v.namespace} cp <a pod mounting ${results.claimName}>:/results/${name} .s2s/distributed/${name}`;
+        ? `gcloud storage cp -r gs://${results.bucket}/${name} ${shown}/`
+        : `kubectl -n ${namespace} cp <a pod mounting ${results.claimName}>:/results/${name} ${shown}/${name} ${contextArg.join(' ')}`;
     const next = [
-      `# then: kubectl -n ${v.namespace} get testrun ${name} -w   (until stage "finished")`,
+      `# then: kubectl -n ${namespace} get testrun ${name} -w ${contextArg.join(' ')}   (until stage "finished")`,
       `#       ${fetch}`,
-      `#       npm run collect -- .s2s/distributed/${name}`,
+      `#       npm run collect -- ${shown}/${name}`,
     ];
+    const kubectl = (...args: string[]) => ['kubectl', ...args, ...contextArg];
+    const checkNs = kubectl('get', 'namespace', namespace);
+    const apply = kubectl('apply', '-n', namespace, '-f', '-');
     if (dryRun) {
-      out(`# s2s distributed --dry-run: nothing is applied. Commands --apply would run:\n`);
-      out(`#   kubectl create namespace ${v.namespace} (if missing)\n`);
-      if (tokenKeys.length) out(`#   kubectl -n ${v.namespace} apply -f -   (Secret ${name}-tokens: ${tokenKeys.join(', ')} minted at apply time, sent on stdin)\n`);
-      out(`#   kubectl -n ${v.namespace} apply -f -   (the manifests below)\n${next.join('\n')}\n---\n${yaml}`);
+      out(`# s2s distributed --dry-run: nothing is applied. Commands --apply would run (in the cluster of deploy:gke${context ? '' : ', whose context is not known here yet'}):\n`);
+      out(`#   ${commandLine(checkNs)}   (the namespace deploy:gke --distributed made)\n`);
+      if (tokenKeys.length) out(`#   ${commandLine(apply)}   (Secret ${name}-tokens: ${tokenKeys.join(', ')} minted at apply time, sent on stdin)\n`);
+      out(`#   ${commandLine(apply)}   (the manifests below, sent on stdin)\n${next.join('\n')}\n---\n${yaml}`);
       return 0;
     }
 
-    await $`kubectl get namespace ${v.namespace}`.quiet().nothrow().then(async (r) => {
-      if (r.exitCode !== 0) await $`kubectl create namespace ${v.namespace}`.quiet();
+    needDistributedSetup(state, namespace, results);
+    const run = async (argv: string[], input?: string) => {
+      const r = await runCommand(argv, input === undefined ? {} : { input });
+      if (r.exitCode !== 0) throw new KubectlError(argv, r.exitCode, r.stderr);
+      return r;
+    };
+    await run(checkNs).catch((e: unknown) => {
+      throw e instanceof KubectlError
+        ? new KubectlError(e.argv, e.code, `${e.stderr.trim()}\nnamespace ${namespace} is missing: \`npm run deploy:gke -- --distributed\` makes s2s-k6 (a --namespace of your own must exist)`)
+        : e;
     });
     if (tokenKeys.length) {
       const { openPlatform } = await import('../runner/platform.ts');
@@ -205,22 +248,22 @@ export async function main(argv: string[]): Promise<number> {
       const data: Record<string, string> = {};
       for (const p of resolved.pings) if (tokenEnv.pings[p.source]) data[tokenEnv.pings[p.source]!] = await session.tokens(p.url);
       for (const d of resolved.direct) if (tokenEnv.direct[d.name]) data[tokenEnv.direct[d.name]!] = await session.tokens(d.url);
-      const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-tokens`, namespace: v.namespace }, type: 'Opaque', stringData: data };
-      await $({ input: JSON.stringify(secret) })`kubectl -n ${v.namespace} apply -f -`.quiet();
+      const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-tokens`, namespace }, type: 'Opaque', stringData: data };
+      await run(apply, JSON.stringify(secret));
     }
-    await $({ input: yaml })`kubectl -n ${v.namespace} apply -f -`;
-    const dir = path.join(REPO_ROOT, '.s2s', 'distributed', name);
+    await run(apply, yaml);
+    const dir = path.join(outDir, name);
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    out(`applied TestRun ${name} in namespace ${v.namespace} (${v.parallelism} runners)\n${next.join('\n').replace(/^# ?/gm, '')}\n`);
+    out(`applied TestRun ${name} in namespace ${namespace} of ${context} (${v.parallelism} runners)\n${next.join('\n').replace(/^# ?/gm, '')}\n`);
     return 0;
   } catch (e) {
     if (e instanceof FlagError || e instanceof DistributedConfigError || (e as Error).name === 'ThresholdFlagError') {
       err(`distributed: ${(e as Error).message}`);
       return 2;
     }
-    if ((e as { exitCode?: number }).exitCode !== undefined) {
-      err(`distributed: kubectl failed (exit ${(e as { exitCode: number }).exitCode}): ${String((e as { stderr?: string }).stderr ?? '').trim()}\nIs kubectl pointed at the cluster that runs the k6-operator? (kubectl config current-context)`);
+    if (e instanceof KubectlError) {
+      err(`distributed: ${e.message}`);
       return 1;
     }
     throw e;

@@ -4,10 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { DeployContext } from './deploy/context.ts';
-import { enableApisStep, imageSteps, pingServiceAccount, REPO_ROOT } from './deploy/context.ts';
+import { enableApisStep, IAM_ATTEMPTS, imageSteps, pingServiceAccount, REPO_ROOT, serviceAccountEmail, serviceAccountStep } from './deploy/context.ts';
 import { DEFAULTS } from './deploy/options.ts';
 import type { Plan, Step } from './deploy/plan.ts';
 import type { CloudRunState } from './deploy/state.ts';
+import { cloudRunSmoke, memberFor, SMOKE_NAME, smokeFrom } from './smoke.ts';
 import type { MeasuredPair, ResolvedPlatform } from './types.ts';
 
 export type CloudRunRole = 'ping' | 'pong-sec' | 'pong-unsec';
@@ -18,7 +19,12 @@ export const CLOUDRUN_SERVICES: Record<CloudRunRole, string> = {
   'pong-unsec': 'latency-pong-unsec',
 };
 
-export const CLOUDRUN_APIS = ['run.googleapis.com', 'artifactregistry.googleapis.com', 'cloudbuild.googleapis.com', 'iam.googleapis.com'];
+// iamcredentials: the smoke check mints an ID token of s2s-smoke by impersonation.
+export const CLOUDRUN_APIS = ['run.googleapis.com', 'artifactregistry.googleapis.com', 'cloudbuild.googleapis.com', 'iam.googleapis.com', 'iamcredentials.googleapis.com', 'storage.googleapis.com'];
+
+export const SMOKE_VAR = 'cloudrun.smoke';
+const SMOKE_TOKEN_VAR = 'cloudrun.smoke.token';
+const DEPLOYER_VAR = 'deployer.member';
 
 /** Placeholder a later step fills with the URL of a service deployed by an earlier step. */
 export const urlVar = (role: CloudRunRole) => `cloudrun.url.${role}`;
@@ -116,17 +122,81 @@ export function crossTargetsForCloudRun(ctx: DeployContext): Record<string, stri
   return ctx.state.cross?.cloudrunTargets ?? {};
 }
 
+/**
+ * The smoke check's identity: a service account with no role at all, so a 403 from pong-sec proves the invoker
+ * check (the deployer's own Owner/Editor identity would pass and prove nothing). The deployer gets
+ * roles/iam.serviceAccountTokenCreator on this one account to mint its ID token.
+ */
+function smokeAccountSteps(ctx: DeployContext): Step[] {
+  const email = serviceAccountEmail(SMOKE_NAME, ctx.project);
+  return [
+    serviceAccountStep('cloudrun.smoke-sa', 'cloudrun', SMOKE_NAME, 's2s-latency smoke check (no roles)', 'a caller with no role that pong-sec must refuse', ctx.project),
+    {
+      id: 'cloudrun.deployer',
+      description: 'read the account gcloud deploys as (it gets the right to mint s2s-smoke tokens)',
+      argv: ['gcloud', 'config', 'get-value', 'account'],
+      capture: DEPLOYER_VAR,
+      transform: memberFor,
+    },
+    {
+      id: 'cloudrun.smoke-sa.token-creator',
+      description: `grant roles/iam.serviceAccountTokenCreator on ${email} (only) to the deploying account`,
+      argv: ['gcloud', 'iam', 'service-accounts', 'add-iam-policy-binding', email, `--member={{${DEPLOYER_VAR}}}`, '--role=roles/iam.serviceAccountTokenCreator', '--project', ctx.project, '--format=none'],
+      wait: {
+        attempts: IAM_ATTEMPTS,
+        delayMs: ctx.options.waitIntervalS * 1000,
+        until: () => true,
+        timeoutHint: `granting the token creator role on ${email} kept failing: it needs roles/iam.serviceAccountAdmin; a new account can take a minute to be visible, run the same deploy again`,
+      },
+    },
+  ];
+}
+
+/** Mints s2s-smoke's token (retried: the token creator grant can lag), then checks pong-sec refuses it and lets ping in. */
+function smokeCheckSteps(ctx: DeployContext): Step[] {
+  const email = serviceAccountEmail(SMOKE_NAME, ctx.project);
+  const retry = { attempts: IAM_ATTEMPTS, delayMs: ctx.options.waitIntervalS * 1000 };
+  return [
+    {
+      id: 'cloudrun.smoke.token',
+      description: `mint an ID token of ${SMOKE_NAME} for pong-sec (impersonation; kept in memory only)`,
+      argv: ['gcloud', 'auth', 'print-identity-token', `--impersonate-service-account=${email}`, `--audiences={{${urlVar('pong-sec')}}}`, '--include-email', '--verbosity=error'],
+      wait: {
+        ...retry,
+        until: (stdout) => stdout.length > 0,
+        timeoutHint: `no ID token for ${email}: you need roles/iam.serviceAccountTokenCreator on it (deploy grants it; it can take a minute to apply) and the IAM Service Account Credentials API; run the same deploy again`,
+      },
+      capture: SMOKE_TOKEN_VAR,
+      secret: true,
+    },
+    {
+      id: 'cloudrun.smoke',
+      description: 'smoke check: pong-sec refuses s2s-smoke and anonymous callers (403) and lets ping (ping-sa) in',
+      argv: [],
+      local: {
+        describe: [
+          `GET {{${urlVar('pong-sec')}}}/pong with the ${SMOKE_NAME} token → expect 403 (and 401/403 without a token)`,
+          `GET {{${urlVar('ping')}}}/ping?target=pong-sec&count=1&auth=id-token${ctx.options.pingPrivate ? ' (with your ID token: ping is private)' : ''} → expect pong-sec to answer 200 to ping-sa`,
+          `retried up to ${retry.attempts}× while IAM settles; the verdict is saved in the state and a failed one stops every scenario`,
+        ],
+        run: async (vars) => {
+          const pingUrl = vars[urlVar('ping')] ?? '';
+          const pingToken = ctx.options.pingPrivate && ctx.tokens ? await ctx.tokens(pingUrl) : null;
+          const result = await cloudRunSmoke({ pingUrl, pongSecUrl: vars[urlVar('pong-sec')] ?? '', smokeToken: vars[SMOKE_TOKEN_VAR] ?? '', pingToken }, { ...retry, ...(ctx.smokeIo ?? {}) });
+          return JSON.stringify(result);
+        },
+      },
+      capture: SMOKE_VAR,
+    },
+  ];
+}
+
 export function cloudRunPlan(ctx: DeployContext): Plan {
   const sa = pingServiceAccount(ctx.project);
   const steps: Step[] = [
     enableApisStep('cloudrun.apis', ctx.project, CLOUDRUN_APIS),
-    {
-      id: 'cloudrun.service-account',
-      description: `create the service account ping-sa (${sa}), the identity ping calls pong-sec with`,
-      probe: ['gcloud', 'iam', 'service-accounts', 'describe', sa, '--project', ctx.project],
-      argv: ['gcloud', 'iam', 'service-accounts', 'create', 'ping-sa', '--display-name=s2s-latency ping', '--project', ctx.project],
-      creates: { platform: 'cloudrun', kind: 'service-account', name: sa, deleteArgv: ['gcloud', 'iam', 'service-accounts', 'delete', sa, '--project', ctx.project, '--quiet'] },
-    },
+    serviceAccountStep('cloudrun.service-account', 'cloudrun', 'ping-sa', 's2s-latency ping', 'the identity ping calls pong-sec with', ctx.project),
+    ...smokeAccountSteps(ctx),
     ...imageSteps(ctx),
     replaceServiceStep('pong-sec', ctx),
     invokerStep('pong-sec', `serviceAccount:${sa}`, ctx),
@@ -137,7 +207,7 @@ export function cloudRunPlan(ctx: DeployContext): Plan {
     replaceServiceStep('ping', ctx, crossTargetsForCloudRun(ctx)),
   ];
   if (!ctx.options.pingPrivate) steps.push(invokerStep('ping', 'allUsers', ctx));
-  steps.push(urlStep('ping', ctx));
+  steps.push(urlStep('ping', ctx), ...smokeCheckSteps(ctx));
   return { title: `Cloud Run deploy to project ${ctx.project}, region ${ctx.region} (image ${ctx.image})`, steps };
 }
 
@@ -158,6 +228,7 @@ export function cloudRunStateFrom(ctx: DeployContext, vars: Record<string, strin
     minInstances: DEFAULTS.minInstances,
     image: ctx.image,
     complete: true,
+    smoke: smokeFrom(vars, SMOKE_VAR),
   };
 }
 

@@ -34,7 +34,7 @@ export function crossContexts(state: DeployState, options: DeployOptions, workRo
       image: cr.image,
       options: { ...options, cpu: cr.cpu as DeployOptions['cpu'], memory: cr.memory, pingIngress: cr.pingIngress, pingPrivate: cr.pingPrivate, vpcEgress: cr.vpcEgress },
     },
-    gke: { ...base, image: gke.image, options: { ...options, cpu: gke.cpu as DeployOptions['cpu'], memory: gke.memory, mesh: gke.mesh, cluster: gke.cluster } },
+    gke: { ...base, image: gke.image, options: { ...options, cpu: gke.cpu as DeployOptions['cpu'], memory: gke.memory, mesh: gke.mesh, clusterMode: gke.clusterMode, cluster: gke.cluster } },
   };
 }
 

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { cloudRunPlan, cloudRunStateFrom, CLOUDRUN_SERVICES } from './cloudrun.ts';
 import { crossPlan, crossStateFrom, crossVars, NotDeployedError } from './cross.ts';
 import { type DeployContext, imageRef, REPO_ROOT } from './deploy/context.ts';
-import { CommandFailedError, executePlan, redact, WaitTimeoutError } from './deploy/exec.ts';
+import { CheckFailedError, CommandFailedError, executePlan, redact, WaitTimeoutError } from './deploy/exec.ts';
 import { defaultImageTag, DEPLOY_USAGE, parseOptions, UsageError, type DeployOptions } from './deploy/options.ts';
 import { formatPlan, type Plan } from './deploy/plan.ts';
 import { configuredProject, preflight, PreflightError } from './deploy/preflight.ts';
 import { readState, recordCreated, stateDir, stateFor, statePath, StateFileError, writeState, type DeployState } from './deploy/state.ts';
 import { gkePlan, gkeStateFrom } from './gke.ts';
 import { KustomizeError } from './deploy/kustomize.ts';
+import { formatSmoke } from './smoke.ts';
 
 const PLATFORMS = ['cloudrun', 'gke', 'cross'] as const;
 type DeployTarget = (typeof PLATFORMS)[number];
@@ -20,6 +21,8 @@ export interface DeployIo {
   cwd: string;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** ID tokens of the deploying user (a private ping's smoke check); default: the runner's token module. */
+  tokens?: (audience: string) => Promise<string>;
 }
 
 const defaultIo = (): DeployIo => ({
@@ -64,6 +67,8 @@ export async function deploy(target: DeployTarget, options: DeployOptions, io: D
   let plan: Plan;
   let vars: Record<string, string> = {};
   let finish: (state: DeployState, vars: Record<string, string>) => void;
+  // Before the first command: what the deploy is about to make, so a failed run still refuses a mesh switch.
+  let begin: (state: DeployState) => void = () => {};
   if (target === 'cross') {
     const existing = readState(path);
     if (!existing) {
@@ -81,7 +86,7 @@ export async function deploy(target: DeployTarget, options: DeployOptions, io: D
     const { project, region } = await resolveWhere(options, io, path);
     state = stateFor(path, project, region);
     const tag = options.imageTag ?? defaultImageTag(REPO_ROOT);
-    const ctx: DeployContext = { project, region, options, image: imageRef(project, region, tag), state, workRoot };
+    const ctx: DeployContext = { project, region, options, image: imageRef(project, region, tag), state, workRoot, tokens: io.tokens ?? runnerTokens(io) };
     if (target === 'cloudrun') {
       plan = cloudRunPlan(ctx);
       finish = (s, v) => {
@@ -89,6 +94,9 @@ export async function deploy(target: DeployTarget, options: DeployOptions, io: D
       };
     } else {
       plan = gkePlan(ctx);
+      begin = (s) => {
+        s.gke ??= gkeStateFrom(ctx, {}, false);
+      };
       finish = (s, v) => {
         s.gke = gkeStateFrom(ctx, v);
       };
@@ -110,6 +118,7 @@ export async function deploy(target: DeployTarget, options: DeployOptions, io: D
     });
   }
   const save = () => writeState(path, state);
+  begin(state);
   save();
   const summary = await executePlan(plan, {
     env: io.env,
@@ -124,8 +133,27 @@ export async function deploy(target: DeployTarget, options: DeployOptions, io: D
   });
   finish(state, summary.vars);
   save();
+  const smoke = target === 'cloudrun' ? state.cloudrun?.smoke : target === 'gke' ? state.gke?.smoke : null;
+  if (smoke) io.out(formatSmoke(target, smoke));
+  if (smoke && !smoke.ok) {
+    io.err(`deploy:${target}: the smoke check failed (above): scenario:${target} and scenario:cross refuse this deploy until \`npm run deploy:${target}\` passes it
+`);
+    return 1;
+  }
   io.out(summarize(target, state));
   return 0;
+}
+
+/** The runner's token module, loaded only if a private ping's smoke check asks for a token. */
+function runnerTokens(io: DeployIo): (audience: string) => Promise<string> {
+  let tokens: { get(audience: string): Promise<string> } | null = null;
+  return async (audience) => {
+    if (!tokens) {
+      const { RunnerTokens } = await import('../auth/runner-tokens.ts');
+      tokens = new RunnerTokens({ env: io.env, notice: (line) => io.err(`${line}\n`) });
+    }
+    return tokens.get(audience);
+  };
 }
 
 /** Turns the errors users can cause or fix into a message and an exit code; anything else is a bug. */
@@ -134,7 +162,7 @@ export function reportError(err: unknown, io: Pick<DeployIo, 'err'>, statePathTe
     io.err(`deploy: ${err.message}\n`);
     return 2;
   }
-  if (err instanceof CommandFailedError || err instanceof WaitTimeoutError) {
+  if (err instanceof CommandFailedError || err instanceof WaitTimeoutError || err instanceof CheckFailedError) {
     io.err(`deploy: ${err.message}\n  state: ${statePathText} lists what exists; run the same command again to resume, or \`npm run teardown:all\` to delete it.\n`);
     return 1;
   }

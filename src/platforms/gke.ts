@@ -1,12 +1,17 @@
-// GKE Autopilot + Istio: the deploy plan (cluster, managed mesh through the fleet API or asmcli, or Istio
-// ambient, then `kubectl apply -k` of deploy/gke/overlays/<mesh> with the image set), and what the runner measures.
+// GKE + Istio: the deploy plan (an Autopilot cluster, or a Standard one for ambient; managed mesh through the
+// fleet API or asmcli, or Istio ambient; `kubectl apply -k` of deploy/gke/overlays/<mesh> with the image set;
+// the smoke check of the mesh policy), what teardown must delete and in which order, and what the runner measures.
 import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
-import { type DeployContext, enableApisStep, imageSteps, REPO_ROOT } from './deploy/context.ts';
+import {
+  bucketRoleStep, bucketStep, type DeployContext, enableApisStep, imageSteps, projectRoleStep, REPO_ROOT, repositoryRoleStep, serviceAccountEmail,
+  serviceAccountStep,
+} from './deploy/context.ts';
 import { renderKustomization, toYamlStream, type K8sObject, type Kustomization } from './deploy/kustomize.ts';
-import { DEFAULTS } from './deploy/options.ts';
-import type { Plan, Step } from './deploy/plan.ts';
-import type { GkeState } from './deploy/state.ts';
+import { AMBIENT_ON_AUTOPILOT, DEFAULTS, UsageError } from './deploy/options.ts';
+import type { CreatedResource, GoneWait, Plan, Step } from './deploy/plan.ts';
+import type { DeployState, GkeState } from './deploy/state.ts';
+import { gkeSmoke, IMAGE_NODE, SMOKE_NAME, smokeFrom, smokePodManifest, smokeProbeScript } from './smoke.ts';
 import type { MeasuredPair, ResolvedPlatform } from './types.ts';
 
 export type MeshMode = 'sidecar' | 'ambient' | 'none';
@@ -21,11 +26,53 @@ export function kubeContext(project: string, region: string, cluster: string): s
 }
 
 function kubectl(ctx: DeployContext, ...args: string[]): string[] {
-  return ['kubectl', ...args, '--context', kubeContext(ctx.project, ctx.region, ctx.options.cluster)];
+  const context = ['--context', kubeContext(ctx.project, ctx.region, ctx.options.cluster)];
+  // Everything after `--` belongs to the command `kubectl exec` runs, so the context goes before it.
+  const end = args.indexOf('--');
+  return end < 0 ? ['kubectl', ...args, ...context] : ['kubectl', ...args.slice(0, end), ...context, ...args.slice(end)];
 }
 
 function clusterLocation(ctx: DeployContext): string[] {
   return ['--location', ctx.region, '--project', ctx.project];
+}
+
+/** kubectl on another machine (or after `kubectl config delete-context`) needs the credentials again. */
+function credentialsArgv(ctx: DeployContext): string[] {
+  return ['gcloud', 'container', 'clusters', 'get-credentials', ctx.options.cluster, ...clusterLocation(ctx)];
+}
+
+/** The GKE nodes' own service account: minimal node role plus read access to our image repository only. */
+export function nodeServiceAccount(project: string): string {
+  return serviceAccountEmail('s2s-nodes', project);
+}
+
+export function resultsBucket(project: string): string {
+  return `gs://${project}-s2s-results`;
+}
+
+/** A namespace teardown deletes (waiting for it to be gone) after fetching credentials; the cluster may be gone already. */
+function namespaceResource(ctx: DeployContext, ns: string, after?: GoneWait): CreatedResource {
+  return {
+    platform: 'gke',
+    kind: 'namespace',
+    name: ns,
+    before: [credentialsArgv(ctx)],
+    deleteArgv: kubectl(ctx, 'delete', 'namespace', ns, '--ignore-not-found', '--wait=true', `--timeout=${ctx.options.waitTimeoutS}s`),
+    ...(after ? { after } : {}),
+  };
+}
+
+/**
+ * What teardown waits for after deleting namespace s2s and before deleting the cluster: the forwarding rules of
+ * its LoadBalancer Services (ping, ping-internal), which GKE's controller removes only while the cluster lives.
+ * Their description names the Service as "<namespace>/<name>".
+ */
+export function forwardingRulesWait(ctx: DeployContext): GoneWait {
+  return {
+    argv: ['gcloud', 'compute', 'forwarding-rules', 'list', `--regions=${ctx.region}`, `--filter=description~${DEFAULTS.namespace}/ping`, '--format=value(name)', '--project', ctx.project],
+    what: `the load balancers' forwarding rules of namespace ${DEFAULTS.namespace}`,
+    ...waitAttempts(ctx),
+  };
 }
 
 export function overlayDir(mesh: MeshMode): string {
@@ -107,7 +154,7 @@ export function applyManifestsStep(ctx: DeployContext, mesh: MeshMode, wiring: G
     whenPresent: 'run',
     files: [{ fileName: 'kustomization.yaml', text: stringify(k, { lineWidth: 0 }), preview: toYamlStream(renderKustomization(manifestsDir(ctx), k)) }],
     argv: kubectl(ctx, 'apply', '-k', '{{workdir}}'),
-    creates: { platform: 'gke', kind: 'namespace', name: ns, deleteArgv: kubectl(ctx, 'delete', 'namespace', ns, '--ignore-not-found', '--wait=false') },
+    creates: namespaceResource(ctx, ns, forwardingRulesWait(ctx)),
     hint: `check the manifests with \`kubectl kustomize\` on the directory named above; a "no matches for kind PeerAuthentication" error means the mesh is not installed yet (run the same deploy again once it is ACTIVE)`,
   };
 }
@@ -181,7 +228,7 @@ function meshSteps(ctx: DeployContext, mesh: MeshMode): Step[] {
         description: 'install Istio in ambient mode (istiod, istio-cni, ztunnel) with istioctl',
         probe: kubectl(ctx, 'get', 'daemonset', 'ztunnel', '-n', 'istio-system'),
         argv: ['istioctl', 'install', '--set', 'profile=ambient', '--set', 'values.global.platform=gke', '--skip-confirmation', '--context', kubeContext(project, region, cluster)],
-        hint: 'install istioctl (https://istio.io/latest/docs/setup/getting-started/#download); on Autopilot, ambient needs a GKE version that allows the Istio CNI (see the README)',
+        hint: 'install istioctl 1.24 or newer (https://istio.io/latest/docs/setup/getting-started/#download); `istioctl x precheck` names what the cluster lacks',
       },
     ];
   }
@@ -205,7 +252,8 @@ function meshSteps(ctx: DeployContext, mesh: MeshMode): Step[] {
         platform: 'gke',
         kind: 'fleet-membership',
         name: cluster,
-        deleteArgv: ['gcloud', 'container', 'fleet', 'memberships', 'unregister', cluster, `--gke-cluster=${region}/${cluster}`, '--project', project, '--quiet'],
+        // The membership is regional: without --location gcloud looks in `global` and answers NOT_FOUND.
+        deleteArgv: ['gcloud', 'container', 'fleet', 'memberships', 'unregister', cluster, '--location', region, `--gke-cluster=${region}/${cluster}`, '--project', project, '--quiet'],
       },
     },
     {
@@ -237,60 +285,235 @@ export function crossWiringForGke(ctx: DeployContext): GkeWiring {
   return { extraTargets: ctx.state.cross?.gkeTargets ?? {}, internalLb: Boolean(ctx.state.cross && ctx.state.cloudrun?.vpcEgress) };
 }
 
+/** Deploying another mesh or cluster mode onto a live cluster: refused (a second control plane, or ambient on Autopilot). */
+export class MeshSwitchError extends UsageError {
+  override name = 'MeshSwitchError';
+}
+
+/**
+ * Refuses to change the mesh or the cluster mode of a cluster this state created: installing istiod beside the
+ * managed Cloud Service Mesh (or the other way round) leaves two control planes, which the managed mesh does not
+ * support, and a cluster cannot change between Autopilot and Standard. The old mesh is not removed for you:
+ * the only clean way back is a new cluster.
+ */
+export function refuseSwitch(state: DeployState, options: DeployContext['options']): void {
+  const previous = state.gke;
+  const ours = state.created.some((r) => r.platform === 'gke' && r.kind === 'cluster' && r.name === options.cluster);
+  if (!previous || !ours || previous.cluster !== options.cluster) return;
+  const was = `${previous.clusterMode} cluster ${previous.cluster} runs --mesh ${previous.mesh}`;
+  const next = `another cluster: \`npm run teardown:gke\` first, or a second deploy with \`S2S_STATE_DIR=.s2s-${options.mesh} npm run deploy:gke -- --cluster s2s-${options.mesh} …\``;
+  if (previous.mesh !== options.mesh) {
+    throw new MeshSwitchError(`refusing to switch --mesh ${previous.mesh} to --mesh ${options.mesh}: the ${was}, and installing a second mesh beside it leaves two control planes (the old one is not removed). Use ${next}`);
+  }
+  if (previous.clusterMode !== options.clusterMode) {
+    throw new MeshSwitchError(`refusing --cluster-mode ${options.clusterMode}: the ${was}, and a cluster cannot change mode. Use ${next}`);
+  }
+}
+
+function clusterSteps(ctx: DeployContext, fleet: boolean): Step[] {
+  const { project } = ctx;
+  const { cluster, clusterMode } = ctx.options;
+  const nodeSa = nodeServiceAccount(project);
+  const fleetFlag = fleet ? [`--fleet-project=${project}`] : [];
+  const create =
+    clusterMode === 'autopilot'
+      ? ['gcloud', 'container', 'clusters', 'create-auto', cluster, ...clusterLocation(ctx), `--service-account=${nodeSa}`, ...fleetFlag]
+      : [
+          'gcloud', 'container', 'clusters', 'create', cluster, ...clusterLocation(ctx), `--machine-type=${ctx.options.machineType}`,
+          `--num-nodes=${DEFAULTS.nodesPerZone}`, '--disk-size=50', '--release-channel=regular', `--workload-pool=${project}.svc.id.goog`,
+          '--addons=GcsFuseCsiDriver', `--service-account=${nodeSa}`, ...fleetFlag,
+        ];
+  const modeText = clusterMode === 'autopilot' ? 'Autopilot' : `Standard (${DEFAULTS.nodesPerZone} ${ctx.options.machineType} node per zone of ${ctx.region}, Workload Identity, Cloud Storage FUSE)`;
+  return [
+    serviceAccountStep('gke.node-sa', 'gke', 's2s-nodes', 's2s-latency GKE nodes', 'the identity of the cluster nodes', project),
+    projectRoleStep('gke.node-sa.role', 'gke', nodeSa, 'roles/container.defaultNodeServiceAccount', 'logs and metrics of the nodes', ctx),
+    repositoryRoleStep('gke.node-sa.pull', nodeSa, 'roles/artifactregistry.reader', 'the nodes pull the image', ctx),
+    {
+      id: 'gke.cluster',
+      description: `create the GKE ${modeText} cluster ${cluster} in ${ctx.region} (takes ~10 minutes; an existing one is reused)`,
+      probe: ['gcloud', 'container', 'clusters', 'describe', cluster, ...clusterLocation(ctx), '--format=value(name)'],
+      argv: create,
+      creates: { platform: 'gke', kind: 'cluster', name: cluster, confirm: true, deleteArgv: ['gcloud', 'container', 'clusters', 'delete', cluster, ...clusterLocation(ctx), '--quiet'] },
+      hint: 'cluster creation needs roles/container.admin, roles/iam.serviceAccountUser (nodes run as s2s-nodes) and regional CPU quota; run the same deploy again to resume',
+    },
+    {
+      id: 'gke.cluster-mode',
+      description: `check that cluster ${cluster} is ${clusterMode === 'autopilot' ? 'Autopilot' : 'Standard'} (a reused cluster keeps its mode)`,
+      argv: ['gcloud', 'container', 'clusters', 'describe', cluster, ...clusterLocation(ctx), '--format=value(autopilot.enabled)'],
+      expect: {
+        test: (stdout) => (stdout.toLowerCase() === 'true') === (clusterMode === 'autopilot'),
+        message: (stdout) =>
+          stdout.toLowerCase() === 'true'
+            ? ctx.options.mesh === 'ambient'
+              ? `cluster ${cluster} is Autopilot: ${AMBIENT_ON_AUTOPILOT.replace(/^--mesh ambient needs --cluster-mode standard: /, 'ambient cannot run there, ')}; deploy ambient with another --cluster`
+              : `cluster ${cluster} is Autopilot, not the --cluster-mode ${clusterMode} asked for: use another --cluster, or --cluster-mode autopilot`
+            : `cluster ${cluster} is a Standard cluster, not the --cluster-mode ${clusterMode} asked for: use another --cluster, or --cluster-mode standard`,
+      },
+    },
+    {
+      id: 'gke.credentials',
+      description: `get kubectl credentials (context ${kubeContext(project, ctx.region, cluster)})`,
+      argv: credentialsArgv(ctx),
+      hint: 'kubectl on GKE also needs gke-gcloud-auth-plugin: `gcloud components install gke-gcloud-auth-plugin`',
+    },
+  ];
+}
+
+export const PROJECT_NUMBER_VAR = 'project.number';
+
+/**
+ * What `npm run distributed` needs in the cluster: the results bucket, the runners' namespace and Kubernetes
+ * service account, and that account's Workload Identity access to the bucket (a direct principal binding: no
+ * Google service account, no key).
+ */
+function distributedSteps(ctx: DeployContext): Step[] {
+  const { project } = ctx;
+  const bucket = resultsBucket(project);
+  const ns = DEFAULTS.runnerNamespace;
+  const ksa = DEFAULTS.runnerServiceAccount;
+  const labels = { 'app.kubernetes.io/part-of': 's2s-latency', 'app.kubernetes.io/component': 'k6-runner' };
+  const objects = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: ksa, namespace: ns, labels } },
+  ];
+  const principal = `principal://iam.googleapis.com/projects/{{${PROJECT_NUMBER_VAR}}}/locations/global/workloadIdentityPools/${project}.svc.id.goog/subject/ns/${ns}/sa/${ksa}`;
+  return [
+    {
+      id: 'gke.project-number',
+      description: `read the project number of ${project} (Workload Identity principals name it)`,
+      argv: ['gcloud', 'projects', 'describe', project, '--format=value(projectNumber)'],
+      capture: PROJECT_NUMBER_VAR,
+    },
+    bucketStep('gke.results-bucket', 'gke', bucket, 'each k6 runner writes its --out json there', ctx),
+    {
+      id: 'gke.runner-namespace',
+      description: `create namespace ${ns} and the runners' Kubernetes service account ${ksa}`,
+      probe: kubectl(ctx, 'get', 'namespace', ns),
+      whenPresent: 'run',
+      files: [{ fileName: 'runners.yaml', text: toYamlStream(objects as K8sObject[]) }],
+      argv: kubectl(ctx, 'apply', '-f', '{{manifest}}'),
+      creates: namespaceResource(ctx, ns),
+    },
+    bucketRoleStep('gke.results-bucket.runners', bucket, principal, 'roles/storage.objectUser', `Workload Identity: pods of ${ns} running as ${ksa} read and write the results`, ctx),
+  ];
+}
+
+export const SMOKE_VARS = Object.freeze({ pods: 'gke.smoke.pods', probe: 'gke.smoke.probe', result: 'gke.smoke' });
+
+/** The smoke check: a pod in the mesh under another identity is refused by pong-sec, ping is not, and the data plane is what the mode says. */
+export function smokeSteps(ctx: DeployContext, mesh: MeshMode): Step[] {
+  const ns = DEFAULTS.namespace;
+  const pingUrl = `http://{{${LB_IP_VAR}}}`;
+  const retry = { attempts: 6, delayMs: ctx.options.waitIntervalS * 1000 };
+  const check: Step = {
+    id: 'gke.smoke',
+    description: mesh === 'none' ? 'smoke check: ping reaches pong-sec, which has no security layer (--mesh none)' : `smoke check: pong-sec refuses ${SMOKE_NAME}, lets ping (ping-sa) in; ${mesh === 'sidecar' ? 'every pod has a sidecar' : 'no pod has a sidecar'}`,
+    argv: [],
+    local: {
+      describe: [
+        `GET ${pingUrl}/ping?target=pong-sec&count=1 → expect pong-sec to answer 200 to ping (Kubernetes service account ping-sa)`,
+        ...(mesh === 'none'
+          ? ['report: pong-sec has no security layer (the no-mesh baseline)']
+          : [
+              mesh === 'sidecar' ? `read {{${SMOKE_VARS.probe}}}: pong-unsec → 200, pong-sec → 403 (AuthorizationPolicy)` : `read {{${SMOKE_VARS.probe}}}: pong-unsec → 200, pong-sec → connection closed by ztunnel (L4 policy, no waypoint)`,
+              mesh === 'sidecar' ? `read {{${SMOKE_VARS.pods}}}: every pod has istio-proxy` : `read {{${SMOKE_VARS.pods}}}: no pod has istio-proxy, each has ambient.istio.io/redirection=enabled`,
+            ]),
+        'the verdict is saved in the state; a failed one stops every scenario',
+      ],
+      run: async (vars) => {
+        const result = await gkeSmoke(
+          { mesh, pingUrl: `http://${vars[LB_IP_VAR] ?? ''}`, ...(mesh === 'none' ? {} : { podsJson: vars[SMOKE_VARS.pods] ?? '', probeJson: vars[SMOKE_VARS.probe] ?? '' }) },
+          { ...retry, ...(ctx.smokeIo ?? {}) },
+        );
+        return JSON.stringify(result);
+      },
+    },
+    capture: SMOKE_VARS.result,
+  };
+  if (mesh === 'none') return [check];
+  const pod = `pod/${SMOKE_NAME}`;
+  return [
+    {
+      id: 'gke.smoke.clean',
+      description: `remove a smoke pod left by an earlier deploy (a pod's image cannot change)`,
+      argv: kubectl(ctx, 'delete', 'pod', SMOKE_NAME, '-n', ns, '--ignore-not-found', '--wait=true', `--timeout=${ctx.options.waitTimeoutS}s`),
+    },
+    {
+      id: 'gke.smoke.pod',
+      description: `start the smoke pod ${SMOKE_NAME} in namespace ${ns} (in the mesh, Kubernetes service account ${SMOKE_NAME}, not ping-sa)`,
+      files: [{ fileName: 'smoke.yaml', text: smokePodManifest(ns, ctx.image) }],
+      argv: kubectl(ctx, 'apply', '-f', '{{manifest}}'),
+    },
+    {
+      id: 'gke.smoke.ready',
+      description: `wait for the smoke pod to be ready`,
+      argv: kubectl(ctx, 'wait', '--for=condition=Ready', pod, '-n', ns, `--timeout=${ctx.options.waitTimeoutS}s`),
+      hint: `\`kubectl describe ${pod} -n ${ns}\` shows why it is not ready (Autopilot may be adding a node)`,
+    },
+    {
+      id: 'gke.smoke.pods',
+      description: `read the pods of namespace ${ns} (which containers each has)`,
+      argv: kubectl(ctx, 'get', 'pods', '-n', ns, '-o', 'json'),
+      capture: SMOKE_VARS.pods,
+    },
+    {
+      id: 'gke.smoke.probe',
+      description: `from the smoke pod: GET pong-unsec and pong-sec`,
+      argv: kubectl(ctx, 'exec', SMOKE_NAME, '-n', ns, '-c', 'app', '--', IMAGE_NODE, '-e', smokeProbeScript(ns)),
+      capture: SMOKE_VARS.probe,
+    },
+    check,
+    {
+      id: 'gke.smoke.done',
+      description: 'delete the smoke pod (its service account stays with the namespace)',
+      argv: kubectl(ctx, 'delete', 'pod', SMOKE_NAME, '-n', ns, '--ignore-not-found', '--wait=false'),
+    },
+  ];
+}
+
 export function gkePlan(ctx: DeployContext): Plan {
   const { project, region } = ctx;
   const cluster = ctx.options.cluster;
   const mesh = ctx.options.mesh;
+  refuseSwitch(ctx.state, ctx.options);
   const fleet = mesh === 'sidecar' && !ctx.options.asmcli;
-  const apis = ['container.googleapis.com', 'artifactregistry.googleapis.com', 'cloudbuild.googleapis.com'];
+  const apis = ['container.googleapis.com', 'compute.googleapis.com', 'artifactregistry.googleapis.com', 'cloudbuild.googleapis.com', 'iam.googleapis.com', 'storage.googleapis.com'];
   if (mesh === 'sidecar') apis.push('gkehub.googleapis.com', 'mesh.googleapis.com');
+  const distributed = ctx.options.distributed || Boolean(ctx.state.gke?.distributed);
   const steps: Step[] = [
     enableApisStep('gke.apis', project, apis),
     ...imageSteps(ctx),
-    {
-      id: 'gke.cluster',
-      description: `create the GKE Autopilot cluster ${cluster} in ${region} (takes ~10 minutes; an existing one is reused)`,
-      probe: ['gcloud', 'container', 'clusters', 'describe', cluster, ...clusterLocation(ctx), '--format=value(name)'],
-      argv: ['gcloud', 'container', 'clusters', 'create-auto', cluster, ...clusterLocation(ctx), ...(fleet ? [`--fleet-project=${project}`] : [])],
-      creates: { platform: 'gke', kind: 'cluster', name: cluster, confirm: true, deleteArgv: ['gcloud', 'container', 'clusters', 'delete', cluster, ...clusterLocation(ctx), '--quiet'] },
-      hint: 'cluster creation needs roles/container.admin and regional CPU quota (Autopilot asks for nodes as pods arrive); run the same deploy again to resume',
-    },
-    {
-      id: 'gke.credentials',
-      description: `get kubectl credentials (context ${kubeContext(project, region, cluster)})`,
-      argv: ['gcloud', 'container', 'clusters', 'get-credentials', cluster, ...clusterLocation(ctx)],
-      hint: 'kubectl on GKE also needs gke-gcloud-auth-plugin: `gcloud components install gke-gcloud-auth-plugin`',
-    },
+    ...clusterSteps(ctx, fleet),
     ...meshSteps(ctx, mesh),
     applyManifestsStep(ctx, mesh, crossWiringForGke(ctx)),
+    ...rolloutSteps(ctx),
+    loadBalancerStep(ctx, 'ping'),
+    ...(distributed ? distributedSteps(ctx) : []),
+    ...smokeSteps(ctx, mesh),
   ];
-  const previous = ctx.state.gke;
-  if (previous?.complete && previous.mesh !== mesh) {
-    // Sidecars are injected at pod creation: pods made under the old mode must be recreated.
-    steps.push({
-      id: 'gke.restart',
-      description: `restart the pods: the mesh mode changed from ${previous.mesh} to ${mesh}`,
-      argv: kubectl(ctx, 'rollout', 'restart', 'deployment', '-n', DEFAULTS.namespace),
-    });
-  }
-  steps.push(...rolloutSteps(ctx), loadBalancerStep(ctx, 'ping'));
-  return { title: `GKE Autopilot deploy to project ${project}, region ${region}, cluster ${cluster}, mesh ${mesh}${ctx.options.asmcli ? ' (asmcli)' : ''} (image ${ctx.image})`, steps };
+  const mode = ctx.options.clusterMode === 'autopilot' ? 'Autopilot' : `Standard (${ctx.options.machineType})`;
+  return { title: `GKE ${mode} deploy to project ${project}, region ${region}, cluster ${cluster}, mesh ${mesh}${ctx.options.asmcli ? ' (asmcli)' : ''} (image ${ctx.image})`, steps };
 }
 
-export function gkeStateFrom(ctx: DeployContext, vars: Record<string, string>): GkeState {
+export function gkeStateFrom(ctx: DeployContext, vars: Record<string, string>, complete = true): GkeState {
   const ip = vars[LB_IP_VAR];
   const mesh = ctx.options.mesh;
+  const distributed = ctx.options.distributed || Boolean(ctx.state.gke?.distributed);
   return {
     cluster: ctx.options.cluster,
     namespace: DEFAULTS.namespace,
     mesh,
     meshInstall: mesh === 'none' ? 'none' : mesh === 'ambient' ? 'istioctl' : ctx.options.asmcli ? 'asmcli' : 'fleet',
+    clusterMode: ctx.options.clusterMode,
+    machineType: ctx.options.clusterMode === 'standard' ? ctx.options.machineType : null,
+    distributed: distributed ? { bucket: resultsBucket(ctx.project), namespace: DEFAULTS.runnerNamespace, serviceAccount: DEFAULTS.runnerServiceAccount } : null,
     pingUrl: ip ? `http://${ip}` : null,
     pingInternalUrl: ctx.state.gke?.pingInternalUrl ?? null,
     cpu: ctx.options.cpu,
     memory: ctx.options.memory,
     image: ctx.image,
-    complete: true,
+    complete,
+    smoke: complete ? smokeFrom(vars, SMOKE_VARS.result) : null,
   };
 }
 
@@ -316,7 +539,8 @@ export function gkeSettings(project: string, region: string, gke: GkeState): Res
     project,
     region,
     cluster: gke.cluster,
-    clusterMode: 'autopilot',
+    clusterMode: gke.clusterMode,
+    machineType: gke.machineType,
     mesh: gke.mesh,
     meshInstall: gke.meshInstall,
     cpu: gke.cpu,

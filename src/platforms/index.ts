@@ -5,10 +5,16 @@ import { crossDirect, crossPairs } from './cross.ts';
 import { readState, statePath, type DeployState } from './deploy/state.ts';
 import { gkePairs, gkeSettings } from './gke.ts';
 import type { LocalPlatformOptions } from './local/index.ts';
+import { smokeRefusal } from './smoke.ts';
 import type { PingEndpoint, PlatformName, ResolvedPlatform } from './types.ts';
 
 export class PlatformNotDeployedError extends Error {
   override name = 'PlatformNotDeployedError';
+}
+
+/** The deploy exists but its smoke check failed (or never ran): measuring it would measure an unproven security layer. */
+export class PlatformNotVerifiedError extends PlatformNotDeployedError {
+  override name = 'PlatformNotVerifiedError';
 }
 
 export interface ResolveOptions {
@@ -30,6 +36,8 @@ function needCloudRun(state: DeployState | null, path: string) {
   if (!state?.cloudrun?.complete || !state.cloudrun.urls['ping']) {
     throw new PlatformNotDeployedError(`Cloud Run is not deployed (no complete deployment in ${path}): run \`npm run deploy:cloudrun -- ${where(state)}\` first`);
   }
+  const refusal = smokeRefusal('cloudrun', state.cloudrun.smoke);
+  if (refusal) throw new PlatformNotVerifiedError(`refusing to measure: ${refusal}`);
   return state.cloudrun;
 }
 
@@ -37,6 +45,8 @@ function needGke(state: DeployState | null, path: string) {
   if (!state?.gke?.complete || !state.gke.pingUrl) {
     throw new PlatformNotDeployedError(`GKE is not deployed (no complete deployment in ${path}): run \`npm run deploy:gke -- ${where(state)}\` first`);
   }
+  const refusal = smokeRefusal('gke', state.gke.smoke);
+  if (refusal) throw new PlatformNotVerifiedError(`refusing to measure: ${refusal}`);
   return state.gke;
 }
 

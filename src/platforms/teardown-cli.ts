@@ -1,5 +1,7 @@
 // `s2s teardown cloudrun|gke|all` (npm run teardown:*): deletes exactly what deploy recorded in the state, newest
 // first, asking before a cluster goes (or --yes), and removes each entry from the state as soon as it is gone.
+// On GKE the namespaces go first and the cluster only once their load balancers' forwarding rules are gone:
+// deleting a cluster does not guarantee its load balancers are deleted, and a leftover one is billed.
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { REPO_ROOT } from './deploy/context.ts';
@@ -18,6 +20,8 @@ export interface TeardownIo {
   err: (text: string) => void;
   /** Asks a yes/no question; null when there is no terminal to ask on. */
   ask: ((question: string) => Promise<string>) | null;
+  /** Pause between two checks that something is gone (tests pass one that does not wait). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const defaultIo = (): TeardownIo => ({
@@ -37,7 +41,7 @@ const defaultIo = (): TeardownIo => ({
     : null,
 });
 
-const NOT_FOUND = /NOT_FOUND|not found|does not exist|was not found/i;
+const NOT_FOUND = /NOT_FOUND|not found|does not exist|was not found|matched no objects/i;
 
 /** What teardown of `target` deletes, newest first; shared resources go only when no platform is left. */
 export function selectForTeardown(state: DeployState, target: TeardownTarget): CreatedResource[] {
@@ -50,9 +54,51 @@ export function selectForTeardown(state: DeployState, target: TeardownTarget): C
   return chosen.sort((a, b) => order(b) - order(a));
 }
 
-/** A deleted cluster takes its namespaces and its fleet membership with it: those need no command of their own. */
-export function goneWithCluster(resources: CreatedResource[]): CreatedResource[] {
-  return resources.some((r) => r.kind === 'cluster') ? resources.filter((r) => r.kind === 'namespace' || r.kind === 'fleet-membership') : [];
+/** The lines teardown runs for one resource, as --dry-run prints them. */
+export function deletionLines(r: CreatedResource): string[] {
+  const lines = [...(r.before ?? []).map((argv) => `$ ${commandLine(argv)}`), `$ ${commandLine(r.deleteArgv)}    # ${r.kind} ${r.name}`];
+  if (r.after) {
+    lines.push(`$ ${commandLine(r.after.argv)}    # repeated up to ${r.after.attempts}× every ${Math.round(r.after.delayMs / 1000)} s until it prints nothing: ${r.after.what}`);
+  }
+  return lines;
+}
+
+type Outcome = { ok: true; gone: 'deleted' | 'with-parent' } | { ok: false; message: string };
+
+async function deleteOne(r: CreatedResource, io: TeardownIo): Promise<Outcome> {
+  const run = (argv: string[]) => runCommand(argv, { env: io.env, cwd: REPO_ROOT });
+  const failed = (argv: string[], result: { exitCode: number; stderr: string }): Outcome => ({
+    ok: false,
+    message: `\`${commandLine(argv)}\` exited with code ${result.exitCode}\n    ${redact(result.stderr.trim()).split('\n').slice(-5).join('\n    ')}`,
+  });
+  for (const argv of r.before ?? []) {
+    const result = await run(argv);
+    if (result.exitCode === 0) continue;
+    // The parent is gone (a namespace whose cluster was deleted by hand): so is this.
+    if (NOT_FOUND.test(result.stderr)) return { ok: true, gone: 'with-parent' };
+    return failed(argv, result);
+  }
+  io.err(`deleting ${r.kind} ${r.name}: ${commandLine(r.deleteArgv)}\n`);
+  const result = await run(r.deleteArgv);
+  if (result.exitCode !== 0 && !NOT_FOUND.test(result.stderr)) return failed(r.deleteArgv, result);
+  if (r.after) {
+    const sleep = io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    let last = '';
+    for (let attempt = 1; attempt <= r.after.attempts; attempt++) {
+      const check = await run(r.after.argv);
+      if (check.exitCode === 0 && check.stdout.trim() === '') return { ok: true, gone: 'deleted' };
+      last = redact((check.exitCode === 0 ? check.stdout : check.stderr).trim()).split('\n').slice(-3).join(' / ');
+      if (attempt < r.after.attempts) {
+        io.err(`    waiting for ${r.after.what} to be gone (check ${attempt}/${r.after.attempts})\n`);
+        await sleep(r.after.delayMs);
+      }
+    }
+    return {
+      ok: false,
+      message: `${r.after.what} still exist after ${r.after.attempts} checks (\`${commandLine(r.after.argv)}\` last said: ${last || 'nothing'}); nothing after it was deleted, so the cluster is still there to finish removing them`,
+    };
+  }
+  return { ok: true, gone: 'deleted' };
 }
 
 export async function teardown(target: TeardownTarget, opts: { yes: boolean; dryRun: boolean }, io: TeardownIo = defaultIo()): Promise<number> {
@@ -62,15 +108,13 @@ export async function teardown(target: TeardownTarget, opts: { yes: boolean; dry
     io.out(`teardown:${target}: nothing to delete (no deploy state at ${path}).\n`);
     return 0;
   }
-  const selected = selectForTeardown(state, target);
-  const implied = goneWithCluster(selected);
-  const doomed = selected.filter((r) => !implied.includes(r));
+  const doomed = selectForTeardown(state, target);
   if (doomed.length === 0) {
     io.out(`teardown:${target}: deploy created nothing for ${target} in project ${state.project} (state ${path}).\n`);
   }
   if (opts.dryRun) {
-    io.out(`# teardown:${target} of project ${state.project}, region ${state.region}: ${doomed.length} deletions; nothing has been run (--dry-run).\n`);
-    for (const r of doomed) io.out(`$ ${commandLine(r.deleteArgv)}    # ${r.kind} ${r.name}\n`);
+    io.out(`# teardown:${target} of project ${state.project}, region ${state.region}: ${doomed.length} deletions, in this order; nothing has been run (--dry-run).\n`);
+    for (const r of doomed) for (const line of deletionLines(r)) io.out(`${line}\n`);
     return 0;
   }
   const clusters = doomed.filter((r) => r.confirm);
@@ -89,16 +133,16 @@ export async function teardown(target: TeardownTarget, opts: { yes: boolean; dry
     }
   }
   for (const r of doomed) {
-    io.err(`deleting ${r.kind} ${r.name}: ${commandLine(r.deleteArgv)}\n`);
-    const result = await runCommand(r.deleteArgv, { env: io.env, cwd: REPO_ROOT });
-    if (result.exitCode !== 0 && !NOT_FOUND.test(result.stderr)) {
+    const outcome = await deleteOne(r, io);
+    if (!outcome.ok) {
       io.err(
-        `teardown:${target}: \`${commandLine(r.deleteArgv)}\` exited with code ${result.exitCode}\n    ${redact(result.stderr.trim()).split('\n').slice(-5).join('\n    ')}\n` +
-          `  what to do: fix the cause (permission? a dependent resource?) and run the same teardown again; the state (${path}) still lists what is left.\n`,
+        `teardown:${target}: ${outcome.message}\n` +
+          `  what to do: fix the cause (permission? a dependent resource? still being deleted?) and run the same teardown again; the state (${path}) still lists what is left.\n`,
       );
       return 1;
     }
-    state.created = state.created.filter((c) => !sameResource(c, r) && !(r.kind === 'cluster' && implied.some((i) => sameResource(i, c))));
+    if (outcome.gone === 'with-parent') io.err(`${r.kind} ${r.name}: already gone with its cluster\n`);
+    state.created = state.created.filter((c) => !sameResource(c, r));
     writeState(path, state);
   }
   if (target === 'cloudrun' || target === 'all') state.cloudrun = null;

@@ -13,6 +13,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
+import { Pod } from 'kubernetes-models/v1/Pod';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1beta1/PeerAuthentication';
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
@@ -33,6 +34,7 @@ const MODELS: Record<string, Model> = {
   'v1/ConfigMap': ConfigMap,
   'v1/Service': Service,
   'v1/ResourceQuota': ResourceQuota,
+  'v1/Pod': Pod,
   'apps/v1/Deployment': Deployment,
   'security.istio.io/v1beta1/PeerAuthentication': PeerAuthentication,
   'security.istio.io/v1/AuthorizationPolicy': AuthorizationPolicy,
@@ -94,7 +96,7 @@ describe.each<MeshMode>(['sidecar', 'ambient', 'none'])('GKE manifests, mesh %s'
         expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
         expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
         expect(c.resources.requests).toEqual(c.resources.limits);
-        expect(c.resources.limits).toEqual({ cpu: '1', memory: '512Mi' });
+        expect(c.resources.limits).toEqual({ cpu: '1', memory: '1Gi' });
         expect(c.readinessProbe.httpGet.path).toBe('/healthz');
       }
     }
@@ -125,10 +127,10 @@ describe.each<MeshMode>(['sidecar', 'ambient', 'none'])('GKE manifests, mesh %s'
 
 describe('GKE manifests with flags and cross wiring', () => {
   it('--cpu/--memory change requests and limits of every container', () => {
-    const objects = renderGkeManifests(ctxFor(['--mesh', 'sidecar', '--cpu', '2', '--memory', '1Gi']), 'sidecar', noWiring);
+    const objects = renderGkeManifests(ctxFor(['--mesh', 'sidecar', '--cpu', '2', '--memory', '2Gi']), 'sidecar', noWiring);
     for (const d of byKind(objects, 'Deployment')) {
       const c = spec(d).template.spec.containers[0];
-      expect(c.resources).toEqual({ requests: { cpu: '2', memory: '1Gi' }, limits: { cpu: '2', memory: '1Gi' } });
+      expect(c.resources).toEqual({ requests: { cpu: '2', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } });
       expect(c.readinessProbe.httpGet.path).toBe('/healthz');
       validate(d);
     }
@@ -148,11 +150,31 @@ describe('GKE manifests with flags and cross wiring', () => {
     expect((internal.metadata['annotations'] as Record<string, string>)['networking.gke.io/load-balancer-type']).toBe('Internal');
   });
 
-  it('the ambient istio-system quota manifest validates', () => {
-    const step = gkePlan(ctxFor(['--mesh', 'ambient'])).steps.find((s) => s.id === 'gke.istio-system-quota')!;
+  it.each([
+    ['the ambient istio-system quota', ['--mesh', 'ambient'], 'gke.istio-system-quota', ['Namespace', 'ResourceQuota']],
+    ['the smoke pod and its service account', ['--mesh', 'sidecar'], 'gke.smoke.pod', ['ServiceAccount', 'Pod']],
+    ['the runners\' namespace and service account', ['--mesh', 'none', '--distributed'], 'gke.runner-namespace', ['Namespace', 'ServiceAccount']],
+  ])('%s validates', (_what, flags, id, kinds) => {
+    const step = gkePlan(ctxFor(flags)).steps.find((s) => s.id === id)!;
     const docs = parseAllDocuments(step.files![0]!.text).map((d) => d.toJS() as K8sObject);
-    expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'ResourceQuota']);
+    expect(docs.map((d) => d.kind)).toEqual(kinds);
     for (const d of docs) validate(d);
+  });
+
+  it('the smoke pod is hardened like the services, under its own identity, in the mesh namespace', () => {
+    const step = gkePlan(ctxFor(['--mesh', 'ambient'])).steps.find((s) => s.id === 'gke.smoke.pod')!;
+    const pod = parseAllDocuments(step.files![0]!.text).map((d) => d.toJS() as K8sObject).find((d) => d.kind === 'Pod')!;
+    const podSpec = spec(pod);
+    expect(pod.metadata.namespace).toBe('s2s');
+    expect(podSpec.serviceAccountName).toBe('s2s-smoke');
+    expect(podSpec.securityContext.runAsNonRoot).toBe(true);
+    expect(podSpec.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(podSpec.containers[0].image).toBe('us-central1-docker.pkg.dev/demo/s2s/app:t1');
+    // Autopilot's general-purpose ratio (1:1 to 1:6.5 CPU:memory) holds for the smoke pod too.
+    const { cpu, memory } = podSpec.containers[0].resources.requests as { cpu: string; memory: string };
+    const ratio = parseFloat(memory) / 1024 / (parseFloat(cpu) / 1000);
+    expect(ratio).toBeGreaterThanOrEqual(1);
+    expect(ratio).toBeLessThanOrEqual(6.5);
   });
 });
 
@@ -163,7 +185,7 @@ describe.each<CloudRunRole>(['ping', 'pong-sec', 'pong-unsec'])('Cloud Run Knati
     const template = spec(svc).template;
     expect(template.metadata.annotations['autoscaling.knative.dev/minScale']).toBe('1');
     expect(template.metadata.annotations['run.googleapis.com/cpu-throttling']).toBe('false');
-    expect(template.spec.containers[0].resources.limits).toEqual({ cpu: '1', memory: '512Mi' });
+    expect(template.spec.containers[0].resources.limits).toEqual({ cpu: '1', memory: '1Gi' });
     expect(template.spec.containers[0].image).toBe('us-central1-docker.pkg.dev/demo/s2s/app:t1');
     expect((svc.metadata['labels'] as Record<string, string>)['cloud.googleapis.com/location']).toBe('us-central1');
     const env = Object.fromEntries((template.spec.containers[0].env as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]));
@@ -192,8 +214,11 @@ describe('Cloud Run ping options', () => {
   it('cross gives Cloud Run ping the GKE load balancer (and the internal one with VPC egress)', () => {
     const state: DeployState = {
       ...emptyState('demo', 'us-central1'),
-      cloudrun: { urls: { ping: 'https://p', 'pong-sec': 'https://s', 'pong-unsec': 'https://u' }, pingIngress: 'all', pingPrivate: false, vpcEgress: 'default/default', cpu: '1', memory: '512Mi', minInstances: 1, image: 'img:t1', complete: true },
-      gke: { cluster: 's2s-latency', namespace: 's2s', mesh: 'sidecar', meshInstall: 'fleet', pingUrl: 'http://34.1.2.3', pingInternalUrl: null, cpu: '1', memory: '512Mi', image: 'img:t1', complete: true },
+      cloudrun: { urls: { ping: 'https://p', 'pong-sec': 'https://s', 'pong-unsec': 'https://u' }, pingIngress: 'all', pingPrivate: false, vpcEgress: 'default/default', cpu: '1', memory: '1Gi', minInstances: 1, image: 'img:t1', complete: true, smoke: null },
+      gke: {
+        cluster: 's2s-latency', namespace: 's2s', mesh: 'sidecar', meshInstall: 'fleet', clusterMode: 'autopilot', machineType: null, distributed: null,
+        pingUrl: 'http://34.1.2.3', pingInternalUrl: null, cpu: '1', memory: '1Gi', image: 'img:t1', complete: true, smoke: null,
+      },
     };
     const svc = parse(crossCloudRunPingManifest(state, parseOptions([]), WORK_ROOT)) as K8sObject;
     validate(svc);
@@ -219,7 +244,7 @@ describe.skipIf(!realKubectl).each<MeshMode>(['sidecar', 'ambient', 'none'])('ou
   it('renders the same objects in the same order', () => {
     const root = mkdtempSync(join(tmpdir(), 's2s-kubectl-kustomize-'));
     try {
-      const ctx = { ...ctxFor(['--mesh', mesh, '--cpu', '2', '--memory', '1Gi']), workRoot: join(root, 'work') };
+      const ctx = { ...ctxFor(['--mesh', mesh, '--cpu', '2', '--memory', '2Gi']), workRoot: join(root, 'work') };
       const wiring = { extraTargets: { 'cloudrun-pong-unsec': 'https://latency-pong-unsec-x.a.run.app' }, internalLb: true };
       mkdirSync(manifestsDir(ctx), { recursive: true });
       writeFileSync(join(manifestsDir(ctx), 'kustomization.yaml'), stringify(generatedKustomization(ctx, mesh, wiring)));

@@ -1,15 +1,19 @@
 // Stand-in gcloud / kubectl / asmcli / istioctl for tests: small POSIX sh scripts (generated from a rule table,
-// so each call costs a shell, not a Node start-up) that record their argv and the manifests they read, and
-// answer canned output. Reusable by any test that drives cloud CLIs: `const fake = createFakeClis(rules)`,
-// then run the code under test with `fake.env` (fakes first on PATH).
+// so each call costs a shell, not a Node start-up) that record their argv, the manifests they read and their
+// stdin (`-f -`), and answer canned output. They accept only the command surface in ./surface.ts: an unknown
+// command or flag exits 2 like the real CLI, and the contract test checks that surface against the real CLIs.
+// Reusable by any test that drives cloud CLIs: `const fake = createFakeClis(rules)`, then run the code under
+// test with `fake.env` (fakes first on PATH).
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SURFACE, type FakeCli } from './surface.ts';
 
 export const FAKE_NAMES = ['gcloud', 'kubectl', 'asmcli', 'istioctl'] as const;
 
 /**
- * One canned answer. The first rule that matches a call answers it; no match → exit 0, no output.
+ * One canned answer. The first rule that matches a call answers it; no match → exit 0, no output (for a
+ * command and flags the surface knows; anything else has already exited 2).
  * Rules are how tests inject failures: `{ cli: 'gcloud', argv: ['run','services','replace'], exitCode: 1, stderr: '…' }`.
  */
 export interface FakeRule {
@@ -30,6 +34,8 @@ export interface FakeCall {
   argv: string[];
   /** Manifests the command read (a *.yaml argument, or `-k DIR`'s kustomization.yaml) by path, as they were then. */
   files: Record<string, string>;
+  /** What it read on stdin (`-f -`), if anything. */
+  stdin?: string;
 }
 
 export interface FakeClis {
@@ -58,6 +64,29 @@ function ruleCondition(rule: FakeRule, index: number, name: string): string | nu
   return tests.length > 0 ? tests.join(' && ') : 'true';
 }
 
+/** sh that finds the command path in "$S" and refuses a command or flag outside the surface, with exit 2. */
+function surfaceCheck(name: string): string[] {
+  const specs = SURFACE[name as FakeCli];
+  if (!specs) return [];
+  const byLength = [...specs].sort((a, b) => b.path.length - a.path.length);
+  const lines = ['P=""; F=""', 'case "$S" in'];
+  for (const spec of byLength) lines.push(`  ${q(` ${spec.path} `)}*) P=${q(spec.path)}; F=${q(` ${spec.flags.join(' ')} `)};;`);
+  lines.push(
+    'esac',
+    `if [ -z "$P" ]; then printf '%s\n' "ERROR: (${name}) the stand-in ${name} knows no such command:$S(test/fakes/surface.ts)" >&2; exit 2; fi`,
+    'for a in "$@"; do',
+    '  [ "$a" = "--" ] && break',
+    '  case "$a" in',
+    '    -) ;;',
+    '    -*) n="${a%%=*}"',
+    '        case "$F" in *" $n "*) ;; *)',
+    `          printf '%s\n' "ERROR: (${name} $P) unrecognized arguments: $n (the stand-in accepts:$F; see test/fakes/surface.ts)" >&2; exit 2;; esac;;`,
+    '  esac',
+    'done',
+  );
+  return lines;
+}
+
 function script(name: string, dir: string, rules: FakeRule[]): string {
   const lines = [
     '#!/bin/sh',
@@ -74,8 +103,10 @@ function script(name: string, dir: string, rules: FakeRule[]): string {
     '  if [ "$prev" = "-k" ] && [ -f "$a/kustomization.yaml" ]; then f="$a/kustomization.yaml"; fi',
     '  case "$a" in *.yaml|*.yml) [ -f "$a" ] && f="$a";; esac',
     '  if [ -n "$f" ]; then printf \'%s\' "$f" > "$R/path.$i"; cat "$f" > "$R/file.$i"; fi',
+    '  if [ "$prev" = "-f" ] && [ "$a" = "-" ]; then cat > "$R/stdin"; fi',
     '  prev="$a"',
     'done',
+    ...surfaceCheck(name),
   ];
   rules.forEach((rule, index) => {
     const cond = ruleCondition(rule, index, name);
@@ -113,7 +144,8 @@ export function createFakeClis(rules: FakeRule[] = [], names: readonly string[] 
         for (const entry of readdirSync(rec)) {
           if (entry.startsWith('path.')) files[readFileSync(join(rec, entry), 'utf8')] = readFileSync(join(rec, `file.${entry.slice(5)}`), 'utf8');
         }
-        return { cli, argv, files };
+        const stdinPath = join(rec, 'stdin');
+        return { cli, argv, files, ...(existsSync(stdinPath) ? { stdin: readFileSync(stdinPath, 'utf8') } : {}) };
       });
   };
   mkdirSync(callsDir, { recursive: true });
@@ -138,29 +170,74 @@ export const FAKE_URLS = Object.freeze({
 });
 export const FAKE_LB_IP = '34.118.1.2';
 export const FAKE_INTERNAL_LB_IP = '10.128.0.9';
+export const FAKE_ACCOUNT = 'me@example.com';
+export const FAKE_PROJECT_NUMBER = '123456789012';
+/** What the stand-in gcloud prints as an ID token: not token-shaped, so nothing in the repo looks like a credential. */
+export const FAKE_SMOKE_TOKEN = 'fake-smoke-id-token';
+
+export type FakeMesh = 'sidecar' | 'ambient' | 'none';
+
+/** `kubectl get pods -o json` of namespace s2s as each data-plane mode leaves it. */
+export function fakePods(mesh: FakeMesh): string {
+  const pod = (name: string, role: string) => ({
+    metadata: { name, labels: { 's2s.dev/role': role }, annotations: mesh === 'ambient' ? { 'ambient.istio.io/redirection': 'enabled' } : {} },
+    spec: { containers: [{ name: 'app' }, ...(mesh === 'sidecar' ? [{ name: 'istio-proxy' }] : [])] },
+  });
+  return JSON.stringify({ items: [pod('ping-7d9-abc', 'ping'), pod('pong-sec-5f4-def', 'pong'), pod('pong-unsec-6c8-ghi', 'pong'), pod('s2s-smoke', 'smoke')] });
+}
+
+/** What the smoke pod prints: refused by pong-sec as the mode refuses (403, or a connection ztunnel closes). */
+export function fakeProbe(mesh: FakeMesh, secure = true): string {
+  const sec = !secure ? { status: 200 } : mesh === 'ambient' ? { error: 'ECONNRESET' } : { status: 403 };
+  return JSON.stringify({ 'pong-sec': sec, 'pong-unsec': { status: 200 } });
+}
+
+export interface WorldOptions {
+  exists: boolean;
+  cluster?: string;
+  project?: string;
+  region?: string;
+  /** The data plane the cluster shows the smoke check (default sidecar). */
+  mesh?: FakeMesh;
+  /** What `clusters describe --format=value(autopilot.enabled)` says (default autopilot). */
+  clusterMode?: 'autopilot' | 'standard';
+  /** Service URLs Cloud Run reports (default FAKE_URLS; tests that run the smoke check pass local servers). */
+  urls?: Readonly<Record<'ping' | 'pong-sec' | 'pong-unsec', string>>;
+  /** The load balancer address of GKE ping (default FAKE_LB_IP). */
+  lbIp?: string;
+  failures?: FakeRule[];
+}
 
 /**
  * Canned answers for a project where nothing exists yet (`exists: false`: every describe/get probe says
  * NOT_FOUND) or where everything deploy makes is already there (`exists: true`). Failure rules go first.
  */
-export function cloudWorld(opts: { exists: boolean; cluster?: string; project?: string; region?: string; failures?: FakeRule[] }): FakeRule[] {
+export function cloudWorld(opts: WorldOptions): FakeRule[] {
   const cluster = opts.cluster ?? 's2s-latency';
   const project = opts.project ?? 'demo';
   const region = opts.region ?? 'us-central1';
+  const mesh = opts.mesh ?? 'sidecar';
+  const urls = opts.urls ?? FAKE_URLS;
   const meshJson = JSON.stringify({
     name: `projects/${project}/locations/global/features/servicemesh`,
     membershipStates: { [`projects/123456/locations/${region}/memberships/${cluster}`]: { servicemesh: { controlPlaneManagement: { state: 'ACTIVE' } } } },
   });
   const rules: FakeRule[] = [
     ...(opts.failures ?? []),
-    { cli: 'gcloud', argv: ['auth', 'list'], stdout: 'me@example.com\n' },
+    { cli: 'gcloud', argv: ['auth', 'list'], stdout: `${FAKE_ACCOUNT}\n` },
+    { cli: 'gcloud', argv: ['config', 'get-value', 'account'], stdout: `${FAKE_ACCOUNT}\n` },
+    { cli: 'gcloud', argv: ['auth', 'print-identity-token'], stdout: `${FAKE_SMOKE_TOKEN}\n` },
+    { cli: 'gcloud', argv: ['projects', 'describe', project], includes: ['--format=value(projectNumber)'], stdout: `${FAKE_PROJECT_NUMBER}\n` },
     { cli: 'gcloud', argv: ['projects', 'describe', project], stdout: `${project}\n` },
-    { cli: 'gcloud', includes: ['latency-ping', '--format=value(status.url)'], stdout: `${FAKE_URLS.ping}\n` },
-    { cli: 'gcloud', includes: ['latency-pong-sec', '--format=value(status.url)'], stdout: `${FAKE_URLS['pong-sec']}\n` },
-    { cli: 'gcloud', includes: ['latency-pong-unsec', '--format=value(status.url)'], stdout: `${FAKE_URLS['pong-unsec']}\n` },
+    { cli: 'gcloud', includes: ['latency-ping', '--format=value(status.url)'], stdout: `${urls.ping}\n` },
+    { cli: 'gcloud', includes: ['latency-pong-sec', '--format=value(status.url)'], stdout: `${urls['pong-sec']}\n` },
+    { cli: 'gcloud', includes: ['latency-pong-unsec', '--format=value(status.url)'], stdout: `${urls['pong-unsec']}\n` },
+    { cli: 'gcloud', argv: ['container', 'clusters', 'describe'], includes: ['--format=value(autopilot.enabled)'], stdout: (opts.clusterMode ?? 'autopilot') === 'autopilot' ? 'True\n' : '\n' },
     { cli: 'gcloud', argv: ['container', 'fleet', 'mesh', 'describe'], includes: ['--format=json'], stdout: meshJson },
     { cli: 'kubectl', argv: ['get', 'service', 'ping-internal'], stdout: FAKE_INTERNAL_LB_IP },
-    { cli: 'kubectl', argv: ['get', 'service', 'ping'], stdout: FAKE_LB_IP },
+    { cli: 'kubectl', argv: ['get', 'service', 'ping'], stdout: opts.lbIp ?? FAKE_LB_IP },
+    { cli: 'kubectl', argv: ['get', 'pods'], stdout: fakePods(mesh) },
+    { cli: 'kubectl', argv: ['exec', 's2s-smoke'], stdout: `${fakeProbe(mesh)}\n` },
   ];
   if (opts.exists) {
     rules.push({ cli: 'gcloud', includes: ['describe'], stdout: 'exists\n' }, { cli: 'kubectl', argv: ['get'], stdout: 'exists\n' });

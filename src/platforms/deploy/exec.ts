@@ -12,8 +12,8 @@ export interface CommandResult {
 }
 
 /** Runs argv without a shell string of ours (zx quotes every element); the exit code is data here. */
-export async function runCommand(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CommandResult> {
-  const out = await $({ env: opts.env ?? process.env, cwd: opts.cwd, nothrow: true, quiet: true, verbose: false })`${argv}`;
+export async function runCommand(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CommandResult> {
+  const out = await $({ env: opts.env ?? process.env, cwd: opts.cwd, nothrow: true, quiet: true, verbose: false, ...(opts.input !== undefined ? { input: opts.input } : {}) })`${argv}`;
   return { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr };
 }
 
@@ -79,6 +79,11 @@ export class WaitTimeoutError extends Error {
   override name = 'WaitTimeoutError';
 }
 
+/** A command worked but its answer says the deploy cannot go on (e.g. ambient asked of an Autopilot cluster). */
+export class CheckFailedError extends Error {
+  override name = 'CheckFailedError';
+}
+
 export interface ExecOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -115,6 +120,9 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecSu
   const run = (argv: string[]) => runCommand(argv, { env: opts.env, cwd: opts.cwd });
   const summary: ExecSummary = { ran: [], skipped: [], vars };
 
+  const secrets: string[] = [];
+  // Secrets are values of later steps' placeholders at most; a line that would show one shows [redacted].
+  const hide = (line: string) => secrets.reduce((l, value) => (value ? l.split(value).join('[redacted]') : l), line);
   for (const [index, step] of plan.steps.entries()) {
     const prefix = `[${index + 1}/${plan.steps.length}]`;
     let present = false;
@@ -139,24 +147,34 @@ export async function executePlan(plan: Plan, opts: ExecOptions): Promise<ExecSu
       });
     }
     const argv = resolveAll(step.argv, vars, step);
-    log(`${prefix} ${step.description}: ${commandLine(argv)}`);
     let result: CommandResult;
-    if (step.wait) {
+    if (step.local) {
+      log(`${prefix} ${step.description} (in-process)`);
+      result = { exitCode: 0, stdout: await step.local.run(vars), stderr: '' };
+    } else if (step.wait) {
+      log(hide(`${prefix} ${step.description}: ${commandLine(argv)}`));
       result = await waitFor(step, argv, run, sleep, log);
     } else {
+      log(hide(`${prefix} ${step.description}: ${commandLine(argv)}`));
       result = await run(argv);
       if (result.exitCode !== 0) {
         throw new CommandFailedError(step, argv, result.exitCode, result.stderr, adviceFor(result.stderr, result.exitCode, argv, step.hint));
       }
     }
+    if (step.expect && !step.expect.test(result.stdout.trim())) {
+      throw new CheckFailedError(redact(`step "${step.description}": ${step.expect.message(result.stdout.trim())}`));
+    }
     summary.ran.push(step.id);
     if (step.creates && !present) opts.onCreated?.(step.creates);
     if (step.capture) {
-      const value = result.stdout.trim();
+      const trimmed = result.stdout.trim();
+      const value = step.transform ? step.transform(trimmed) : trimmed;
       vars[step.capture] = value;
-      opts.onCapture?.(step.capture, value);
+      if (step.secret) secrets.push(value);
+      else opts.onCapture?.(step.capture, value);
     }
   }
+  for (const step of plan.steps) if (step.secret && step.capture) delete vars[step.capture];
   return summary;
 }
 

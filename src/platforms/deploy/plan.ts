@@ -12,6 +12,22 @@ export interface CreatedResource {
   deleteArgv: string[];
   /** True for resources whose deletion must be confirmed (a cluster). */
   confirm?: boolean;
+  /**
+   * Commands run first, in order (e.g. kubectl credentials before deleting a namespace); one that answers
+   * "not found" means the resource went with its parent (a namespace of a deleted cluster).
+   */
+  before?: string[][];
+  /** After the delete: wait until this list is empty (e.g. the forwarding rules of the namespace's load balancers). */
+  after?: GoneWait;
+}
+
+/** A list command repeated until it prints nothing: what teardown waits for before deleting the parent. */
+export interface GoneWait {
+  argv: string[];
+  /** What is being waited for, e.g. "the load balancers' forwarding rules of namespace s2s". */
+  what: string;
+  attempts: number;
+  delayMs: number;
 }
 
 /** A manifest the step writes to a file before running; `{{manifest}}` in argv is replaced by its path. */
@@ -35,11 +51,30 @@ export interface WaitSpec {
   timeoutHint: string;
 }
 
+/** A step that runs in this process (an HTTP check), not a command; its result string is captured. */
+export interface LocalStep {
+  /** What --dry-run shows instead of a command line, one line each. */
+  describe: string[];
+  /** Gets the placeholder values so far (secrets included); returns what `capture` saves. */
+  run(vars: Readonly<Record<string, string>>): Promise<string>;
+}
+
+/** A condition on a command's stdout; when it fails, the deploy stops with `message` (no retry). */
+export interface StdoutCheck {
+  test(stdout: string): boolean;
+  message(stdout: string): string;
+}
+
 export interface Step {
   /** Stable id, e.g. "cloudrun.service.latency-ping". */
   id: string;
   description: string;
+  /** The command; empty for a `local` step. */
   argv: string[];
+  /** Runs in-process instead of argv. */
+  local?: LocalStep;
+  /** Must hold for stdout, else the deploy stops with its message. */
+  expect?: StdoutCheck;
   /** If given and it exits 0, the resource exists already. */
   probe?: string[];
   /** What to do when the probe says the resource exists: skip the step, or run it anyway (idempotent update). */
@@ -50,6 +85,10 @@ export interface Step {
   files?: ManifestFile[];
   /** Save trimmed stdout under this name: later steps use `{{name}}`, and the caller may store it in state. */
   capture?: string;
+  /** Turns trimmed stdout into the captured value (e.g. an account into an IAM member). */
+  transform?: (stdout: string) => string;
+  /** The captured value is a credential: kept in memory for later steps only, never logged, shown or stored. */
+  secret?: boolean;
   /** Run until a condition holds (load balancer address, mesh ready). */
   wait?: WaitSpec;
   /** Advice added to the error when this step fails (beyond the generic hints). */
@@ -101,9 +140,13 @@ export function formatPlan(plan: Plan): string {
     if (step.wait) {
       out.push(`#   repeat up to ${step.wait.attempts}× every ${step.wait.delayMs} ms until ready`);
     }
-    out.push(`$ ${commandLine(step.argv)}`);
-    if (step.capture) out.push(`#   stdout saved as {{${step.capture}}}`);
-    if (step.creates) out.push(`#   recorded for teardown: ${step.creates.kind} ${step.creates.name} (delete: ${commandLine(step.creates.deleteArgv)})`);
+    if (step.local) for (const line of step.local.describe) out.push(`#   in-process: ${line}`);
+    else out.push(`$ ${commandLine(step.argv)}`);
+    if (step.capture) out.push(step.secret ? `#   stdout kept in memory as {{${step.capture}}} (a credential: never shown, logged or stored)` : `#   ${step.local ? 'result' : 'stdout'} saved as {{${step.capture}}}`);
+    if (step.creates) {
+      const r = step.creates;
+      out.push(`#   recorded for teardown: ${r.kind} ${r.name} (delete: ${[...(r.before ?? []), r.deleteArgv].map(commandLine).join(' && ')}${r.after ? `, then wait until \`${commandLine(r.after.argv)}\` prints nothing` : ''})`);
+    }
     for (const file of step.files ?? []) {
       out.push(`#   --- file {{workdir}}/${file.fileName} ---`);
       out.push(file.text.trimEnd());

@@ -5,13 +5,31 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { CreatedResource } from './plan.ts';
 
+const argv = z.array(z.string()).min(1);
+
 const created = z.object({
   platform: z.enum(['cloudrun', 'gke', 'shared']),
   kind: z.string(),
   name: z.string(),
-  deleteArgv: z.array(z.string()).min(1),
+  deleteArgv: argv,
   confirm: z.boolean().optional(),
+  before: z.array(argv).optional(),
+  after: z.object({ argv, what: z.string(), attempts: z.number().int().min(1), delayMs: z.number().min(0) }).optional(),
 });
+
+/** One finding of the post-deploy smoke check. */
+const smokeCheck = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
+
+/** What the smoke check proved about the security layer; a scenario refuses a deploy whose check failed. */
+export const smokeResultSchema = z.object({
+  ok: z.boolean(),
+  checkedAt: z.string(),
+  /** The layer the check was about: Cloud Run's IAM check, the mesh, or none (then it says so). */
+  layer: z.enum(['id-token', 'mesh-mtls', 'none']),
+  checks: z.array(smokeCheck),
+});
+export type SmokeResult = z.infer<typeof smokeResultSchema>;
+export type SmokeCheck = z.infer<typeof smokeCheck>;
 
 const cloudrunState = z.object({
   /** Service URLs by role: ping, pong-sec, pong-unsec. */
@@ -25,6 +43,8 @@ const cloudrunState = z.object({
   minInstances: z.number().int(),
   image: z.string(),
   complete: z.boolean(),
+  /** Null until the smoke check ran (a state written before it existed reads as never checked). */
+  smoke: smokeResultSchema.nullable().default(null),
 });
 
 const gkeState = z.object({
@@ -32,6 +52,11 @@ const gkeState = z.object({
   namespace: z.string(),
   mesh: z.enum(['sidecar', 'ambient', 'none']),
   meshInstall: z.enum(['fleet', 'asmcli', 'istioctl', 'none']),
+  clusterMode: z.enum(['autopilot', 'standard']).default('autopilot'),
+  /** Node machine type of a Standard cluster; null on Autopilot. */
+  machineType: z.string().nullable().default(null),
+  /** What deploy:gke --distributed made for the k6-operator runners. */
+  distributed: z.object({ bucket: z.string(), namespace: z.string(), serviceAccount: z.string() }).nullable().default(null),
   /** http://<LB IP> of ping. */
   pingUrl: z.string().nullable(),
   /** http://<internal LB IP> of ping, when cross wiring made one for Direct VPC egress. */
@@ -40,6 +65,7 @@ const gkeState = z.object({
   memory: z.string(),
   image: z.string(),
   complete: z.boolean(),
+  smoke: smokeResultSchema.nullable().default(null),
 });
 
 const crossState = z.object({
