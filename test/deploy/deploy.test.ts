@@ -3,20 +3,17 @@
 // test/fakes/surface.ts) and the deployed services played by local servers: the exact commands a project
 // receives, in order, for each mode, and the state they leave. contract.test.ts runs the same lines through the
 // real gcloud and kubectl.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { main as deployMain } from '../../src/platforms/deploy-cli.ts';
-import { main as teardownMain } from '../../src/platforms/teardown-cli.ts';
 import { REPO_ROOT } from '../../src/platforms/deploy/context.ts';
 import { readState } from '../../src/platforms/deploy/state.ts';
 import { resolvePlatform } from '../../src/platforms/index.ts';
-import {
-  cloudWorld, createFakeClis, FAKE_INTERNAL_LB_IP, FAKE_SMOKE_TOKEN, fakePods, fakeProbe, type FakeClis, type FakeRule, type WorldOptions,
-} from '../fakes/index.ts';
+import { createFakeClis, FAKE_INTERNAL_LB_IP, FAKE_SMOKE_TOKEN, fakePods, fakeProbe, type FakeClis, type FakeRule, type WorldOptions } from '../fakes/index.ts';
 import { startFakeServices, type FakeServices } from '../fakes/services.ts';
+import { openSession, type Session } from './harness.ts';
 
 const IMG = 'us-central1-docker.pkg.dev/demo/s2s/app:t1';
 const WHERE = ['--project', 'demo', '--region', 'us-central1'];
@@ -26,6 +23,7 @@ const CTX = '--context gke_demo_us-central1_s2s-latency';
 let fake: FakeClis;
 let stateDir: string;
 let services: FakeServices;
+let session: Session;
 
 beforeAll(async () => {
   services = await startFakeServices();
@@ -34,38 +32,18 @@ afterAll(async () => {
   await services.close();
 });
 
-/** The stand-ins' world with the local services as what Cloud Run and the load balancer report. */
-function world(opts: Partial<WorldOptions> = {}): FakeRule[] {
-  return cloudWorld({ exists: false, urls: services.urls, lbIp: services.lbIp, ...opts });
-}
+const world = (opts: Partial<WorldOptions> = {}): FakeRule[] => session.world(opts);
+const run = (cli: 'deploy' | 'teardown', argv: string[], ask: ((q: string) => Promise<string>) | null = null) => session.run(cli, argv, ask);
 
 beforeEach(() => {
-  fake = createFakeClis(world());
-  stateDir = mkdtempSync(join(tmpdir(), 's2s-state-'));
+  session = openSession(services);
+  fake = session.fake;
+  stateDir = session.stateDir;
   services.knobs.pongSecOpen = false;
   services.knobs.pingRefused = false;
   services.seen.length = 0;
 });
-afterEach(() => {
-  fake.cleanup();
-  rmSync(stateDir, { recursive: true, force: true });
-});
-
-async function run(cli: 'deploy' | 'teardown', argv: string[], ask: ((q: string) => Promise<string>) | null = null) {
-  let out = '';
-  let err = '';
-  const io = {
-    env: { ...fake.env, S2S_STATE_DIR: stateDir },
-    cwd: REPO_ROOT,
-    out: (t: string) => void (out += t),
-    err: (t: string) => void (err += t),
-    ask,
-    tokens: async () => 'runner-id-token',
-    sleep: async () => {},
-  };
-  const code = cli === 'deploy' ? await deployMain(argv, io) : await teardownMain(argv, io);
-  return { code, out, err };
-}
+afterEach(() => session.cleanup());
 
 /** The calls made, one line each, with the state directory shown as <state> and the local services' origins as <cr> / <lb>. */
 function calls(): string[] {
