@@ -176,13 +176,17 @@ function smokeCheckSteps(ctx: DeployContext): Step[] {
       local: {
         describe: [
           `GET {{${urlVar('pong-sec')}}}/pong with the ${SMOKE_NAME} token → expect 403 (and 401/403 without a token)`,
-          `GET {{${urlVar('ping')}}}/ping?target=pong-sec&count=1&auth=id-token${ctx.options.pingPrivate ? ' (with your ID token: ping is private)' : ''} → expect pong-sec to answer 200 to ping-sa`,
+          ctx.options.pingIngress === 'all'
+            ? `GET {{${urlVar('ping')}}}/ping?target=pong-sec&count=1&auth=id-token${ctx.options.pingPrivate ? ' (with your ID token: ping is private)' : ''} → expect pong-sec to answer 200 to ping-sa`
+            : 'ping → pong-sec is not checked from here: --ping-ingress internal answers only inside the VPC',
           `retried up to ${retry.attempts}× while IAM settles; the verdict is saved in the state and a failed one stops every scenario`,
         ],
         run: async (vars) => {
           const pingUrl = vars[urlVar('ping')] ?? '';
-          const pingToken = ctx.options.pingPrivate && ctx.tokens ? await ctx.tokens(pingUrl) : null;
-          const result = await cloudRunSmoke({ pingUrl, pongSecUrl: vars[urlVar('pong-sec')] ?? '', smokeToken: vars[SMOKE_TOKEN_VAR] ?? '', pingToken }, { ...retry, ...(ctx.smokeIo ?? {}) });
+          const pingReachable = ctx.options.pingIngress === 'all';
+          const pingToken = pingReachable && ctx.options.pingPrivate && ctx.tokens ? await ctx.tokens(pingUrl) : null;
+          const input = { pingUrl, pongSecUrl: vars[urlVar('pong-sec')] ?? '', smokeToken: vars[SMOKE_TOKEN_VAR] ?? '', pingToken, pingReachable };
+          const result = await cloudRunSmoke(input, { ...retry, ...(ctx.smokeIo ?? {}) });
           return JSON.stringify(result);
         },
       },

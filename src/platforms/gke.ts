@@ -298,8 +298,13 @@ export class MeshSwitchError extends UsageError {
  */
 export function refuseSwitch(state: DeployState, options: DeployContext['options']): void {
   const previous = state.gke;
-  const ours = state.created.some((r) => r.platform === 'gke' && r.kind === 'cluster' && r.name === options.cluster);
-  if (!previous || !ours || previous.cluster !== options.cluster) return;
+  const ours = (name: string) => state.created.some((r) => r.platform === 'gke' && r.kind === 'cluster' && r.name === name);
+  if (!previous || !ours(previous.cluster)) return;
+  if (previous.cluster !== options.cluster) {
+    throw new MeshSwitchError(
+      `this deploy state already tracks cluster ${previous.cluster}; a second cluster (${options.cluster}) needs its own state dir: \`S2S_STATE_DIR=.s2s-${options.cluster} npm run deploy:gke -- --cluster ${options.cluster} …\``,
+    );
+  }
   const was = `${previous.clusterMode} cluster ${previous.cluster} runs --mesh ${previous.mesh}`;
   const next = `another cluster: \`npm run teardown:gke\` first, or a second deploy with \`S2S_STATE_DIR=.s2s-${options.mesh} npm run deploy:gke -- --cluster s2s-${options.mesh} …\``;
   if (previous.mesh !== options.mesh) {

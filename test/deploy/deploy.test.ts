@@ -281,6 +281,13 @@ describe('deploy:cloudrun → smoke check → teardown:cloudrun', () => {
     expect(state()!.created).toEqual(first.created);
   });
 
+  it('--ping-ingress internal: ping answers only inside the VPC, so the smoke check proves the refusals and says it did not ask ping', async () => {
+    expect((await run('deploy', ['cloudrun', ...WHERE, ...FAST, '--ping-ingress', 'internal'])).code).toBe(0);
+    expect(services.seen.filter((l) => l.includes('/ping?'))).toEqual([]);
+    const ping = state()!.cloudrun!.smoke!.checks.find((c) => c.name === 'ping (ping-sa) → pong-sec')!;
+    expect(ping).toMatchObject({ ok: true, detail: expect.stringMatching(/^not checked from here: ping has ingress internal/) });
+  });
+
   it('--ping-private leaves out the allUsers binding of ping, and the smoke check calls ping with your token', async () => {
     expect((await run('deploy', ['cloudrun', ...WHERE, ...FAST, '--ping-private'])).code).toBe(0);
     expect(calls().filter((l) => l.includes('latency-ping --member=allUsers'))).toEqual([]);
@@ -404,6 +411,7 @@ describe('deploy:gke modes and refusals', () => {
       [['--mesh', 'sidecar'], /refusing to switch --mesh none to --mesh sidecar: the autopilot cluster s2s-latency runs --mesh none, and installing a second mesh beside it leaves two control planes .*npm run teardown:gke/],
       [['--mesh', 'ambient'], /refusing to switch --mesh none to --mesh ambient/],
       [['--mesh', 'none', '--cluster-mode', 'standard'], /refusing --cluster-mode standard: the autopilot cluster s2s-latency runs --mesh none, and a cluster cannot change mode/],
+      [['--mesh', 'none', '--cluster', 'another'], /this deploy state already tracks cluster s2s-latency; a second cluster \(another\) needs its own state dir: `S2S_STATE_DIR=.s2s-another/],
     ] as const) {
       const r = await run('deploy', ['gke', ...WHERE, ...FAST, ...flags]);
       expect(r.code).toBe(2);
@@ -690,7 +698,7 @@ describe('failures', () => {
 
   it.each([
     ['API not enabled', { cli: 'gcloud', argv: ['iam', 'service-accounts', 'create'], stderr: 'ERROR: (gcloud.iam) PERMISSION_DENIED: Identity and Access Management (IAM) API has not been used in project demo before or it is disabled. reason: SERVICE_DISABLED iam.googleapis.com\n' }, /enable the API: `gcloud services enable iam.googleapis.com --project <project>`/],
-    ['permission denied', { cli: 'gcloud', argv: ['iam', 'service-accounts', 'create'], stderr: 'ERROR: (gcloud.iam.service-accounts.create) PERMISSION_DENIED: Permission iam.serviceAccounts.create denied on resource\n' }, /lacks a permission.*roles\/iam.serviceAccountAdmin/],
+    ['permission denied', { cli: 'gcloud', argv: ['iam', 'service-accounts', 'create'], stderr: 'ERROR: (gcloud.iam.service-accounts.create) PERMISSION_DENIED: Permission iam.serviceAccounts.create denied on resource\n' }, /lacks the permission iam.serviceAccounts.create, which roles\/iam.serviceAccountAdmin grants/],
     ['quota', { cli: 'gcloud', argv: ['container', 'clusters', 'create-auto'], stderr: 'ERROR: QUOTA_EXCEEDED: Insufficient regional quota to satisfy request: resource "CPUS"\n' }, /a quota is exhausted/],
   ] as const)('%s: names the failing command and what to do', async (_name, rule, advice) => {
     failOn({ ...rule, exitCode: 1 } as FakeRule);

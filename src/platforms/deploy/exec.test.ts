@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { adviceFor, CommandFailedError, executePlan, redact, WaitTimeoutError } from './exec.ts';
+import { adviceFor, CommandFailedError, executePlan, knownAdvice, redact, WaitTimeoutError } from './exec.ts';
 import { formatPlan, type Plan } from './plan.ts';
 
 let work: string;
@@ -77,5 +77,24 @@ describe('helpers', () => {
     expect(text).toContain('stdout saved as {{v}}');
     expect(text).toContain('recorded for teardown: thing it (delete: rm it)');
     expect(text).toContain('k: v');
+  });
+});
+
+describe('knownAdvice for a denied permission names the role of the README that grants it', () => {
+  it.each([
+    ['ERROR: PERMISSION_DENIED: Permission iam.serviceAccounts.create denied on resource', 'roles/iam.serviceAccountAdmin'],
+    ["ERROR: PERMISSION_DENIED: Permission 'iam.serviceAccounts.actAs' denied on service account s2s-build@demo.iam.gserviceaccount.com", 'roles/iam.serviceAccountUser'],
+    ['ERROR: PERMISSION_DENIED: Permission iam.serviceAccounts.getOpenIdToken denied', 'roles/iam.serviceAccountTokenCreator (on s2s-smoke)'],
+    ['ERROR: (gcloud.projects.add-iam-policy-binding) [me@example.com] does not have permission to access projects instance [demo:setIamPolicy] (or it may not exist): resourcemanager.projects.setIamPolicy', 'roles/resourcemanager.projectIamAdmin'],
+    ['ERROR: PERMISSION_DENIED: Required compute.forwardingRules.list permission for projects/demo', 'roles/compute.networkViewer'],
+    ['ERROR: PERMISSION_DENIED: storage.buckets.create denied', 'roles/storage.admin'],
+  ])('%s', (stderr, role) => {
+    expect(knownAdvice(stderr, 1, ['gcloud'])).toContain(`which ${role} grants`);
+  });
+
+  it('without a permission name it still says it is one, and where the roles are listed', () => {
+    expect(knownAdvice('ERROR: 403 Forbidden', 1, ['gcloud'])).toBe(
+      'your account lacks a permission for this command: ask a project owner for it (the README, "Run it on your project", lists every role deploy needs and what for), then run the same deploy again',
+    );
   });
 });

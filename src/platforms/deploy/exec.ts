@@ -24,6 +24,22 @@ export function redact(text: string): string {
   return text.replace(TOKEN_SHAPE, 'eyJ…[redacted]');
 }
 
+/** Which role of the README's list grants a permission deploy uses (first prefix that matches). */
+const ROLE_FOR: ReadonlyArray<readonly [string, string]> = [
+  ['iam.serviceAccounts.actAs', 'roles/iam.serviceAccountUser'],
+  ['iam.serviceAccounts.getOpenIdToken', 'roles/iam.serviceAccountTokenCreator (on s2s-smoke)'],
+  ['iam.serviceAccounts.', 'roles/iam.serviceAccountAdmin'],
+  ['resourcemanager.projects.', 'roles/resourcemanager.projectIamAdmin'],
+  ['run.', 'roles/run.admin'],
+  ['container.', 'roles/container.admin'],
+  ['storage.', 'roles/storage.admin'],
+  ['artifactregistry.', 'roles/artifactregistry.admin'],
+  ['cloudbuild.', 'roles/cloudbuild.builds.editor'],
+  ['compute.forwardingRules.', 'roles/compute.networkViewer'],
+  ['serviceusage.', 'roles/serviceusage.serviceUsageAdmin'],
+  ['gkehub.', 'roles/gkehub.admin'],
+];
+
 const GENERIC_ADVICE = 'read the error above, fix the cause, then run the same deploy again: finished steps are skipped';
 
 /** What to do for the usual reasons a gcloud/kubectl command fails; null when the error is not a known kind. */
@@ -40,7 +56,10 @@ export function knownAdvice(stderr: string, exitCode: number, argv: string[]): s
     return 'a quota is exhausted: see IAM & Admin → Quotas in the console for this region, ask for more or use another --region, then run the same deploy again';
   }
   if (/PERMISSION_DENIED|does not have permission|Forbidden|403/i.test(stderr)) {
-    return 'your account lacks a permission for this command (see the role named above): ask a project owner for it (e.g. roles/run.admin, roles/container.admin, roles/iam.serviceAccountAdmin, roles/resourcemanager.projectIamAdmin), then run the same deploy again';
+    // A permission is service.resource.verb (iam.serviceAccounts.actAs), not a command path (gcloud.iam.service-accounts).
+    const permission = /(?<![\w.-])((?:iam|run|container|storage|resourcemanager|artifactregistry|cloudbuild|compute|serviceusage|gkehub)(?:\.[A-Za-z]+){2,})(?![\w-])/.exec(stderr)?.[1];
+    const role = permission ? ROLE_FOR.find(([prefix]) => permission.startsWith(prefix))?.[1] : undefined;
+    return `your account lacks ${permission ? `the permission ${permission}` : 'a permission for this command'}${role ? `, which ${role} grants` : ''}: ask a project owner for it (the README, "Run it on your project", lists every role deploy needs and what for), then run the same deploy again`;
   }
   if (/gcloud auth login|no credentialed accounts|Reauthentication|invalid_grant/i.test(stderr)) {
     return 'log in: `gcloud auth login` (and `gcloud auth application-default login` for the runner), then run the same deploy again';
