@@ -42,6 +42,7 @@ const defaultIo = (): TeardownIo => ({
 });
 
 const NOT_FOUND = /NOT_FOUND|not found|does not exist|was not found|matched no objects/i;
+const PARENT_GONE = /code=404|NOT_FOUND/;
 
 /** What teardown of `target` deletes, newest first; shared resources go only when no platform is left. */
 export function selectForTeardown(state: DeployState, target: TeardownTarget): CreatedResource[] {
@@ -74,8 +75,9 @@ async function deleteOne(r: CreatedResource, io: TeardownIo): Promise<Outcome> {
   for (const argv of r.before ?? []) {
     const result = await run(argv);
     if (result.exitCode === 0) continue;
-    // The parent is gone (a namespace whose cluster was deleted by hand): so is this.
-    if (NOT_FOUND.test(result.stderr)) return { ok: true, gone: 'with-parent' };
+    // The parent is gone (a namespace whose cluster was deleted by hand): so is this. Only the API's own 404
+    // counts: "gke-gcloud-auth-plugin … was not found" must not let the cluster go before its load balancers.
+    if (PARENT_GONE.test(result.stderr)) return { ok: true, gone: 'with-parent' };
     return failed(argv, result);
   }
   io.err(`deleting ${r.kind} ${r.name}: ${commandLine(r.deleteArgv)}\n`);

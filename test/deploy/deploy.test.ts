@@ -618,6 +618,18 @@ describe('teardown', () => {
     expect(calls()).toContain(`gcloud container clusters delete s2s-latency ${L} --quiet`);
   });
 
+  it('kubectl credentials that fail for another reason stop teardown before the cluster (no guessing the namespace is gone)', async () => {
+    await deployBoth();
+    fake.setRules([
+      { cli: 'gcloud', argv: ['container', 'clusters', 'get-credentials'], exitCode: 1, stderr: 'CRITICAL: ACTION REQUIRED: gke-gcloud-auth-plugin, which is needed for continued use of kubectl, was not found or is not executable.\n' },
+      ...world(),
+    ]);
+    const r = await run('teardown', ['gke', '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/`gcloud container clusters get-credentials s2s-latency .*` exited with code 1\n\s+CRITICAL: ACTION REQUIRED: gke-gcloud-auth-plugin/);
+    expect(calls().some((l) => l.includes('clusters delete'))).toBe(false);
+  });
+
   it('teardown --dry-run prints the deletions in order and runs nothing', async () => {
     await deployBoth();
     const r = await run('teardown', ['gke', '--dry-run']);
