@@ -167,9 +167,13 @@ const CLI_CASES: ConformanceCase[] = [
 ];
 
 // The recorded reference of test/fixtures/k6-v1.3.0 (two scenarios, sub-metric thresholds), passing and failing.
+// Its 50 iterations/s of blocking requests on at most 8 VUs fall behind on a loaded machine (iterations are
+// dropped): the counts get a wide tolerance; shapes and verdicts are what this case is for.
+const LOADED: Tolerance = { relative: 0.6, absolute: 2 };
+const REFERENCE = { script: '../../fixtures/k6-v1.3.0/reference.js', summaryFile: '{tmp}/handle-summary.json', timed: LOADED, optionalMetrics: ['dropped_iterations'] };
 const REFERENCE_CASES: ConformanceCase[] = [
-  { name: 'reference-pass', script: '../../fixtures/k6-v1.3.0/reference.js', args: ['-e', 'P95=500', '-e', 'OUT_DIR={tmp}'], summaryFile: '{tmp}/handle-summary.json', timed: TIMED },
-  { name: 'reference-fail', script: '../../fixtures/k6-v1.3.0/reference.js', args: ['-e', 'P95=0.001', '-e', 'OUT_DIR={tmp}'], summaryFile: '{tmp}/handle-summary.json', timed: TIMED },
+  { name: 'reference-pass', ...REFERENCE, args: ['-e', 'P95=500', '-e', 'OUT_DIR={tmp}'] },
+  { name: 'reference-fail', ...REFERENCE, args: ['-e', 'P95=0.001', '-e', 'OUT_DIR={tmp}'] },
 ];
 
 export const CASES: readonly ConformanceCase[] = [...SCRIPT_CASES, ...CLI_CASES, ...REFERENCE_CASES];

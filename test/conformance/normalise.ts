@@ -7,7 +7,9 @@
 //   ("error thresholds-crossed: a, b", "warning request-failed", "info console"); see `classifyLine`. Message
 //   texts, timestamps, ports, paths and durations are not kept (the class is enough to say "same error");
 // - handleSummary data: its top-level keys; per metric the type, contains, value KEYS and threshold verdicts
-//   (`ok`); the group tree with check names, paths and ids; options; the state keys; setup_data as is;
+//   (`ok`, sorted by expression); the group tree with check names, paths and ids (sorted by name); options;
+//   the state keys;
+//   setup_data (keys sorted);
 // - counts: the deterministic numbers of the summary (counter `count` except the byte counters, rate
 //   passes/fails, custom gauge value/min/max, trend `count` when asked for, check passes/fails);
 // - text summary (when stdout has one): its lines with the numbers cut off (section, metric and check names,
@@ -65,7 +67,10 @@ export interface Normalised {
 // ---------------------------------------------------------------------------------------------
 // stderr
 
-/** Message patterns → class, first match wins. A line none matches keeps a scrubbed message prefix. */
+/**
+ * Message patterns → class, first match wins; where k6 and s2s word a message differently, both wordings are
+ * listed. A line none matches keeps a scrubbed message prefix (so it only matches the same text).
+ */
 const MESSAGE_CLASSES: [RegExp, string | ((m: RegExpExecArray) => string)][] = [
   [/^thresholds on metrics '([^']*)' have been crossed/, (m) => `thresholds-crossed: ${m[1]}`],
   [/^thresholds on metrics '([^']*)' were crossed; at least one has abortOnFail/, (m) => `threshold-abort: ${m[1]}`],
@@ -76,7 +81,9 @@ const MESSAGE_CLASSES: [RegExp, string | ((m: RegExpExecArray) => string)][] = [
   [/^Request Failed/, 'request-failed'],
   [/^Insufficient VUs/, 'insufficient-vus'],
   [/level configuration overrode scenarios configuration/, 'shortcut-overrode-scenarios'],
-  [/There were problems with the specified script configuration|could not initialize .*: could not load JS test/, 'invalid-options'],
+  // k6: "There were problems with the specified script configuration: …", "could not initialize …: could not load
+  // JS test …"; s2s: "invalid option(s) …", "invalid scenario …", "scenario NAME: …".
+  [/There were problems with the specified script configuration|could not initialize .*: could not load JS test|^invalid (options?|scenario)\b|^scenario [\w-]+: /, 'invalid-options'],
   [/couldn't be found on local disk|no such file or directory/, 'missing-file'],
 ];
 
@@ -110,9 +117,11 @@ export function classifyLine(line: string): string | null {
   if (!fields) return line.trim() === '' ? null : 'text';
   const level = fields.level ?? 'unknown';
   const msg = fields.msg ?? '';
+  if (fields.source === 'stacktrace') return `${level} iteration-exception`;
+  // "Request Failed" first: s2s's runtime logs it through the console channel (source=console).
+  if (level === 'warning' && /^Request Failed/.test(msg)) return `${level} request-failed`;
   if (fields.source === 'console') return `${level} console`;
   if (level !== 'error' && level !== 'warning' && level !== 'fatal') return null;
-  if (fields.source === 'stacktrace') return `${level} iteration-exception`;
   for (const [re, cls] of MESSAGE_CLASSES) {
     const m = re.exec(msg);
     if (m) {
@@ -164,13 +173,25 @@ const BYTE_COUNTERS = new Set(['data_sent', 'data_received']);
 /** Sampled every second: their values and presence depend on timing. */
 export const SAMPLED_GAUGES = new Set(['vus', 'vus_max']);
 
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** Groups and checks sorted by name: their order is first-seen, which races between concurrent VUs. */
 function groupShape(g: RawGroup, counts: Record<string, number>): GroupShape {
   const checks = (g.checks ?? []).map((c) => {
     counts[`check ${c.path} passes`] = c.passes;
     counts[`check ${c.path} fails`] = c.fails;
     return { name: c.name, path: c.path, id: c.id };
   });
-  return { name: g.name, path: g.path, id: g.id, groups: (g.groups ?? []).map((sub) => groupShape(sub, counts)), checks };
+  return { name: g.name, path: g.path, id: g.id, groups: (g.groups ?? []).map((sub) => groupShape(sub, counts)).sort(byName), checks: checks.sort(byName) };
+}
+
+/** A JSON value with object keys sorted (setup_data's key order is not meaningful). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  }
+  return value;
 }
 
 function metricCounts(name: string, m: RawMetric, counts: Record<string, number>): void {
@@ -191,7 +212,7 @@ function summaryShape(text: string, counts: Record<string, number>): SummaryShap
   const metrics: Record<string, MetricShape> = {};
   for (const [name, m] of Object.entries((data.metrics ?? {}) as Record<string, RawMetric>)) {
     const shape: MetricShape = { type: m.type, contains: m.contains, values: Object.keys(m.values ?? {}).sort() };
-    if (m.thresholds) shape.thresholds = Object.fromEntries(Object.entries(m.thresholds).map(([e, r]) => [e, r.ok]));
+    if (m.thresholds) shape.thresholds = Object.fromEntries(Object.entries(m.thresholds).map(([e, r]) => [e, r.ok] as const).sort(([a], [b]) => (a < b ? -1 : 1)));
     metrics[name] = shape;
     metricCounts(name, m, counts);
   }
@@ -203,7 +224,7 @@ function summaryShape(text: string, counts: Record<string, number>): SummaryShap
     options: { summaryTrendStats: options.summaryTrendStats, summaryTimeUnit: options.summaryTimeUnit, noColor: options.noColor },
     stateKeys: Object.keys((data.state ?? {}) as object).sort(),
   };
-  if ('setup_data' in data) shape.setupData = data.setup_data;
+  if ('setup_data' in data) shape.setupData = canonical(data.setup_data);
   return shape;
 }
 
@@ -249,7 +270,7 @@ function summaryExportShape(text: string): NonNullable<Normalised['summaryExport
   const metrics: NonNullable<Normalised['summaryExport']>['metrics'] = {};
   for (const [name, m] of Object.entries((doc.metrics ?? {}) as Record<string, Record<string, unknown>>)) {
     const values = Object.keys(m).filter((k) => k !== 'thresholds').sort();
-    metrics[name] = m.thresholds ? { values, thresholds: m.thresholds as Record<string, boolean> } : { values };
+    metrics[name] = m.thresholds ? { values, thresholds: canonical(m.thresholds) as Record<string, boolean> } : { values };
   }
   return { keys: Object.keys(doc).sort(), metrics: Object.fromEntries(Object.entries(metrics).sort(([a], [b]) => (a < b ? -1 : 1))) };
 }

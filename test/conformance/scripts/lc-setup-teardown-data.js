@@ -9,7 +9,6 @@ export function setup() {
 }
 export default function (data) {
   check(data, { 'setup data in iteration': (d) => d.token === 'abc' && d.list.length === 3 });
-  data.list.push(4);
   seen.add(1);
 }
 export function teardown(data) {
