@@ -82,8 +82,12 @@ const MESSAGE_CLASSES: [RegExp, string | ((m: RegExpExecArray) => string)][] = [
   [/^Insufficient VUs/, 'insufficient-vus'],
   [/level configuration overrode scenarios configuration/, 'shortcut-overrode-scenarios'],
   // k6: "There were problems with the specified script configuration: …", "could not initialize …: could not load
-  // JS test …"; s2s: "invalid option(s) …", "invalid scenario …", "scenario NAME: …".
-  [/There were problems with the specified script configuration|could not initialize .*: could not load JS test|^invalid (options?|scenario)\b|^scenario [\w-]+: /, 'invalid-options'],
+  // JS test …", "envconfig.Process: assigning K6_VUS …"; s2s: "invalid option(s) …", "invalid scenario …",
+  // "scenario NAME: …", "invalid K6_VUS=…".
+  [
+    /There were problems with the specified script configuration|could not initialize .*: could not load JS test|^envconfig\.Process|^invalid (options?|scenario)\b|^scenario [\w-]+: |^invalid K6_\w+=/,
+    'invalid-options',
+  ],
   [/couldn't be found on local disk|no such file or directory/, 'missing-file'],
 ];
 
