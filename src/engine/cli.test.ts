@@ -1,6 +1,6 @@
 // `s2s run` argument parsing: k6 flag names, clear errors for bad and unknown flags.
 import { describe, expect, it } from 'vitest';
-import { parseRunArgs, UsageError } from './cli.ts';
+import { HELP, parseRunArgs, UsageError } from './cli.ts';
 
 describe('parseRunArgs', () => {
   it('reads k6 flags', () => {
@@ -24,6 +24,12 @@ describe('parseRunArgs', () => {
   });
 
   it('answers --help', () => expect(parseRunArgs(['--help'])).toEqual({ help: true }));
+
+  it('--help states the exit codes k6 v1.3.0 uses and what is not supported', () => {
+    expect(HELP).toMatch(/99 thresholds crossed \(also when an abortOnFail threshold stops the test\)/);
+    expect(HELP).toMatch(/255 command-line error/);
+    expect(HELP).toMatch(/Not supported here[^]*k6\/ws[^]*cookie jars/);
+  });
 
   it.each([
     [['s.js', '--linger'], /^unknown flag: --linger/],
