@@ -61,16 +61,30 @@ describe('conformance corpus: s2s run against the k6 goldens', () => {
   beforeAll(async () => {
     server = await startConformanceServer();
     const engine = s2sEngine();
-    await mapLimit(CASES, JOBS, async (c) => {
-      goldens.set(c.name, await readGolden(path.join(GOLDENS_DIR, c.name)));
+    const runOne = async (c: ConformanceCase) => {
       const tmp = await mkdtemp(path.join(tmpdir(), 's2s-conformance-'));
       try {
         results.set(c.name, normalise(await runCase(engine, c, server, tmp)));
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
+    };
+    await mapLimit(CASES, JOBS, async (c) => {
+      goldens.set(c.name, await readGolden(path.join(GOLDENS_DIR, c.name)));
+      await runOne(c);
     });
-  }, 300_000);
+    // A timed case whose only differences are its counts ran on a loaded machine: once more, alone. Exit codes,
+    // verdicts and shapes are never given a second chance.
+    const countsOnly = CASES.filter((c) => {
+      if (!c.timed) return false;
+      const diffs = compareNormalised((goldens.get(c.name) as Golden).normalised, results.get(c.name) as Normalised, c);
+      return diffs.length > 0 && diffs.every((d) => d.where.startsWith('counts.'));
+    });
+    for (const c of countsOnly) {
+      console.info(`conformance: ${c.name}: counts outside the tolerance (loaded machine?); running it once more`);
+      await runOne(c);
+    }
+  }, 400_000);
 
   afterAll(async () => {
     await server?.close();
