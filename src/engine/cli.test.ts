@@ -1,7 +1,6 @@
 // `s2s run` argument parsing: k6 flag names, clear errors for bad and unknown flags.
 import { describe, expect, it } from 'vitest';
-import { parseRunArgs } from './cli.ts';
-import { OptionsError } from './options.ts';
+import { HELP, parseRunArgs, UsageError } from './cli.ts';
 
 describe('parseRunArgs', () => {
   it('reads k6 flags', () => {
@@ -26,15 +25,23 @@ describe('parseRunArgs', () => {
 
   it('answers --help', () => expect(parseRunArgs(['--help'])).toEqual({ help: true }));
 
+  it('--help states the exit codes k6 v1.3.0 uses and what is not supported', () => {
+    expect(HELP).toMatch(/99 thresholds crossed \(also when an abortOnFail threshold stops the test\)/);
+    expect(HELP).toMatch(/255 command-line error/);
+    expect(HELP).toMatch(/Not supported here[^]*k6\/ws[^]*cookie jars/);
+  });
+
   it.each([
-    [['s.js', '--linger'], /--linger/],
-    [['s.js', '--vus', 'many'], /--vus "many"/],
-    [['s.js', '-e', 'NOEQUALS'], /--env "NOEQUALS": expected KEY=VALUE/],
+    [['s.js', '--linger'], /^unknown flag: --linger/],
+    [['s.js', '--vus', 'many'], /^invalid argument "many" for "-u, --vus" flag: expected a non-negative integer/],
+    [['s.js', '--duration', 'soon'], /^invalid argument "soon" for "-d, --duration" flag: .*"30s"/],
+    [['s.js', '--summary-trend-stats', 'avg,p(abc)'], /^invalid argument "avg,p\(abc\)" for "--summary-trend-stats" flag: .*p\(N\)/],
+    [['s.js', '-e', 'NOEQUALS'], /"NOEQUALS" for "-e, --env" flag: expected KEY=VALUE/],
     [[], /missing the script/],
     [['a.js', 'b.js'], /expected one script/],
     [['s.js', '--stage', '10s'], /DURATION:TARGET/],
-  ])('rejects %j naming the problem', (argv, message) => {
-    expect(() => parseRunArgs(argv)).toThrow(OptionsError);
+  ])('rejects %j naming the problem (a usage error: exit 255 like k6)', (argv, message) => {
+    expect(() => parseRunArgs(argv)).toThrow(UsageError);
     expect(() => parseRunArgs(argv)).toThrow(message);
   });
 });

@@ -1,7 +1,12 @@
 // `s2s run <script.js> [flags]`: k6's flag names for the subset the embedded engine supports.
 import { parseArgs } from 'node:util';
-import { EXIT, runScript, type RunFlags } from './run.ts';
-import { parseStagesFlag, OptionsError } from './options.ts';
+import { EXIT, logLine, runScript, type RunFlags } from './run.ts';
+import { parseDurationMs, parseStagesFlag, parseTrendStats, OptionsError } from './options.ts';
+
+/** A command-line error (unknown flag, bad flag value): exit 255, as k6 v1.3.0. */
+export class UsageError extends OptionsError {
+  override name = 'UsageError';
+}
 
 export const HELP = `Usage: s2s run <script.js> [flags]
 
@@ -18,7 +23,9 @@ Flags:
       --summary-trend-stats LIST trend stats in the summary, e.g. avg,min,med,max,p(90),p(95),p(99.9)
       --no-summary               no end-of-test summary (text or handleSummary)
       --no-thresholds            do not evaluate thresholds
+      --no-color                 the summary's options.noColor (also NO_COLOR in the environment)
   -q, --quiet                    no banner and no progress lines
+  -v, --verbose                  also print console.debug lines
   -h, --help                     this help
 
 Environment: K6_VUS, K6_DURATION, K6_ITERATIONS, K6_STAGES, K6_OUT, K6_SUMMARY_TREND_STATS,
@@ -35,11 +42,19 @@ __ITER, open(), console; executors shared-iterations, per-vu-iterations, constan
 constant-arrival-rate, ramping-arrival-rate; thresholds (incl. abortOnFail, delayAbortEval); setup/teardown;
 handleSummary.
 
-Exit codes: 0 ok, 99 thresholds crossed, 104 invalid options, 105 interrupted (Ctrl-C), 107 script error,
-108 aborted (test.abort or abortOnFail).
+Exit codes (as k6 v1.3.0): 0 ok, 99 thresholds crossed (also when an abortOnFail threshold stops the test),
+104 invalid options or thresholds, 105 interrupted (Ctrl-C), 107 script error, 108 test.abort(),
+255 command-line error (unknown flag, bad flag value, missing script file).
 
-Anything else (other outputs, browser, gRPC, WebSockets, extensions, cloud):
-use real k6 (https://grafana.com/docs/k6/latest/) — the same scripts run unchanged there.
+Not supported here (use real k6, https://grafana.com/docs/k6/latest/ — the same scripts run unchanged there):
+  flags other than the ones above (e.g. --http-debug, --paused, --address, --summary-time-unit as a flag);
+  outputs other than json (csv, cloud, influxdb, …), k6 cloud;
+  modules other than the five above: k6/ws, k6/net/grpc, k6/browser, k6/crypto, k6/data, k6/html,
+  k6/experimental/*, extensions (k6/x/*), remote modules (https://…);
+  http.file/multipart bodies, cookie jars, params.compression, Response.html()/submitForm/clickLink,
+  the externally-controlled executor; options such as hosts, dns, batch, rps, tlsAuth, noConnectionReuse
+  are ignored with a warning naming them.
+Conformance with k6 v1.3.0 is checked by the corpus in test/conformance (see its README).
 `;
 
 const OPTIONS = {
@@ -53,14 +68,34 @@ const OPTIONS = {
   'summary-trend-stats': { type: 'string' },
   'no-summary': { type: 'boolean' },
   'no-thresholds': { type: 'boolean' },
+  'no-color': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
+  verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const SHORT: Record<string, string> = Object.fromEntries(
+  Object.entries(OPTIONS).flatMap(([name, o]) => ('short' in o ? [[name, `-${o.short}, `]] : [])),
+);
+
+/** k6's (cobra's) wording: `invalid argument "abc" for "-u, --vus" flag: …`. */
+function badValue(name: string, value: string, why: string): UsageError {
+  return new UsageError(`invalid argument ${JSON.stringify(value)} for "${SHORT[name] ?? ''}--${name}" flag: ${why}`);
+}
+
 function intFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new OptionsError(`invalid --${name} ${JSON.stringify(value)}: expected a non-negative integer`);
+  if (!/^\d+$/.test(value)) throw badValue(name, value, 'expected a non-negative integer');
   return Number(value);
+}
+
+/** Runs a validator and turns its OptionsError into a UsageError naming the flag. */
+function checked<T>(name: string, value: string, parse: (v: string) => T): T {
+  try {
+    return parse(value);
+  } catch (err) {
+    throw badValue(name, value, (err as Error).message);
+  }
 }
 
 /** Parses argv into the script path and RunFlags; throws OptionsError naming a bad or unknown flag. */
@@ -70,17 +105,21 @@ export function parseRunArgs(argv: string[]): { help: true } | { help: false; sc
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     const msg = (err as Error).message.replace(/\. To specify a positional.*$/s, '');
-    throw new OptionsError(`${msg}. Run \`s2s run --help\` for the supported flags; use real k6 for the others`);
+    const unknown = /^Unknown option '([^']+)'/.exec(msg);
+    if (unknown) throw new UsageError(`unknown flag: ${unknown[1]} (\`s2s run --help\` lists the supported flags; use real k6 for the others)`);
+    const missing = /^Option '(?:-\w, )?--([\w-]+)[^']*' argument missing/.exec(msg);
+    if (missing) throw new UsageError(`flag needs an argument: --${missing[1]}`);
+    throw new UsageError(`${msg}. Run \`s2s run --help\` for the supported flags; use real k6 for the others`);
   }
   const v = parsed.values;
   if (v.help) return { help: true };
   if (parsed.positionals.length !== 1) {
-    throw new OptionsError(parsed.positionals.length === 0 ? 'missing the script: s2s run <script.js> [flags]' : `expected one script, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+    throw new UsageError(parsed.positionals.length === 0 ? 'missing the script: s2s run <script.js> [flags]' : `expected one script, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
   }
   const env: Record<string, string> = {};
   for (const pair of v.env ?? []) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new OptionsError(`invalid --env ${JSON.stringify(pair)}: expected KEY=VALUE`);
+    if (eq <= 0) throw badValue('env', pair, 'expected KEY=VALUE');
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const flags: RunFlags = {
@@ -90,14 +129,17 @@ export function parseRunArgs(argv: string[]): { help: true } | { help: false; sc
     noThresholds: v['no-thresholds'] ?? false,
     quiet: v.quiet ?? false,
   };
+  if (v['no-color']) flags.noColor = true;
+  if (v.verbose) flags.verbose = true;
   const vus = intFlag('vus', v.vus);
   const iterations = intFlag('iterations', v.iterations);
   if (vus !== undefined) flags.vus = vus;
   if (iterations !== undefined) flags.iterations = iterations;
-  if (v.duration !== undefined) flags.duration = v.duration;
-  if (v.stage !== undefined) flags.stages = parseStagesFlag(v.stage);
+  if (v.duration !== undefined) flags.duration = checked('duration', v.duration, (d) => (parseDurationMs(d, '--duration'), d));
+  if (v.stage !== undefined) flags.stages = checked('stage', v.stage.join(','), (st) => parseStagesFlag(st));
   if (v['summary-export'] !== undefined) flags.summaryExport = v['summary-export'];
-  if (v['summary-trend-stats'] !== undefined) flags.summaryTrendStats = v['summary-trend-stats'];
+  const trendStats = v['summary-trend-stats'];
+  if (trendStats !== undefined) flags.summaryTrendStats = checked('summary-trend-stats', trendStats, (t) => (parseTrendStats(t), t));
   return { help: false, script: parsed.positionals[0] ?? '', flags };
 }
 
@@ -106,8 +148,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     args = parseRunArgs(argv);
   } catch (err) {
-    process.stderr.write(`s2s run: ${(err as Error).message}\n`);
-    return EXIT.invalidConfig;
+    process.stderr.write(logLine('error', (err as Error).message));
+    return err instanceof UsageError ? EXIT.usage : EXIT.invalidConfig;
   }
   if (args.help) {
     process.stdout.write(HELP);

@@ -162,8 +162,12 @@ export function parseScenario(name: string, raw: unknown): ScenarioConfig {
   if (sc.executor === 'shared-iterations' && sc.iterations < sc.vus) {
     throw new OptionsError(`invalid scenario ${name}: the number of iterations (${sc.iterations}) can't be lower than the number of VUs (${sc.vus})`);
   }
-  if ((sc.executor === 'constant-vus' || sc.executor === 'constant-arrival-rate') && sc.duration <= 0) {
-    throw new OptionsError(`invalid scenario ${name}: duration must be more than 0 (got ${JSON.stringify((raw as Record<string, unknown>).duration)})`);
+  // k6 v1.3.0 refuses these below one second ("the duration must be at least 1s, but is 300ms").
+  if ((sc.executor === 'constant-vus' || sc.executor === 'constant-arrival-rate') && sc.duration < 1000) {
+    throw new OptionsError(`invalid scenario ${name}: the duration must be at least 1s, but is ${formatDuration(sc.duration)}`);
+  }
+  if ((sc.executor === 'shared-iterations' || sc.executor === 'per-vu-iterations') && sc.maxDuration < 1000) {
+    throw new OptionsError(`invalid scenario ${name}: the maxDuration must be at least 1s, but is ${formatDuration(sc.maxDuration)}`);
   }
   if (sc.executor === 'constant-arrival-rate' || sc.executor === 'ramping-arrival-rate') {
     if (sc.timeUnit <= 0) throw new OptionsError(`invalid scenario ${name}: timeUnit must be more than 0`);
@@ -229,6 +233,7 @@ export function resolveOptions(script: OptionsLayer, env: OptionsLayer, cli: Opt
 
   const upperShortcut = [e, c].some((layer) => layer.duration !== undefined || layer.iterations !== undefined || layer.stages !== undefined);
   let scenarios: ScenarioConfig[];
+  if (s.scenarios && upperShortcut) warnings.push('"cli" level configuration overrode scenarios configuration entirely');
   if (s.scenarios && !upperShortcut) {
     if (SHORTCUTS.some((k) => s[k] !== undefined) || e.vus !== undefined || c.vus !== undefined) {
       warnings.push('the vus/duration/iterations/stages options are ignored because the script defines scenarios');
@@ -264,10 +269,11 @@ export function deriveScenario(o: { vus?: number | undefined; duration?: number 
   }
   if (o.iterations !== undefined) {
     if (o.iterations < vus) throw new OptionsError(`invalid options: iterations (${o.iterations}) can't be lower than vus (${vus})`);
+    if (o.duration !== undefined && o.duration < 1000) throw new OptionsError(`invalid options: the maxDuration must be at least 1s, but is ${formatDuration(o.duration)}`);
     return { ...base, executor: 'shared-iterations', vus, iterations: o.iterations, maxDuration: o.duration ?? 600_000 };
   }
   if (o.duration !== undefined) {
-    if (o.duration <= 0) throw new OptionsError('invalid option duration = 0: use a positive duration like "30s"');
+    if (o.duration < 1000) throw new OptionsError(`invalid options: the duration must be at least 1s, but is ${formatDuration(o.duration)}`);
     return { ...base, executor: 'constant-vus', vus, duration: o.duration };
   }
   if (o.stages !== undefined && o.stages.length > 0) {

@@ -3,7 +3,7 @@
 // scenarios (in-flight iterations are interrupted), still runs teardown and writes the summary
 // (exit 105, like k6); a second Ctrl-C exits at once.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { defineBuiltinMetrics, MetricRegistry, type Metric } from '../results/metrics.ts';
 import { JsonOutput } from '../results/ndjson.ts';
@@ -18,9 +18,11 @@ import { loadProgram, TestAbortError, type Program } from './runtime/index.ts';
 import { dashboardConfigFromEnv, DashboardConfigError, type DashboardConfig } from '../dashboard/config.ts';
 import { finishEngineDashboard, startEngineDashboard } from '../dashboard/engine-hook.ts';
 
-/** k6's exit codes (the subset this engine produces). */
+/** k6's exit codes (the subset this engine produces), as measured with k6 v1.3.0. */
 export const EXIT = {
   ok: 0,
+  /** A command-line error: unknown flag, bad flag value, missing script file (k6 exits -1). */
+  usage: 255,
   thresholdsCrossed: 99,
   setupTimeout: 100,
   teardownTimeout: 101,
@@ -45,6 +47,10 @@ export interface RunFlags {
   noSummary?: boolean;
   noThresholds?: boolean;
   quiet?: boolean;
+  /** --no-color (also NO_COLOR in the environment): the summary's options.noColor. */
+  noColor?: boolean;
+  /** -v/--verbose: console.debug lines are printed (k6 prints them only then). */
+  verbose?: boolean;
 }
 
 export interface RunIO {
@@ -64,6 +70,8 @@ export interface RunIO {
 }
 
 const THRESHOLD_EVERY_MS = 2000;
+/** The logfmt field k6 puts on an exception in the init context, setup(), teardown() or handleSummary(). */
+const SCRIPT_EXCEPTION = 'hint="script exception"';
 const GAUGE_EVERY_MS = 1000;
 
 export function engineVersion(): string {
@@ -150,6 +158,11 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
     return EXIT.invalidConfig;
   }
 
+  if (!existsSync(scriptPath)) {
+    say('error', `The script "${scriptPath}" couldn't be found on local disk (cwd ${process.cwd()}): pass the path of a k6 .js script`);
+    return EXIT.usage;
+  }
+
   const registry = new MetricRegistry();
   defineBuiltinMetrics(registry);
   const stop = new AbortController();
@@ -158,6 +171,7 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
   let interruptedBySignal = false;
   let reporter: ProgressReporter | null = null;
   const log = (level: string, msg: string, extra = 'source=console') => {
+    if (level === 'debug' && !flags.verbose) return;
     const line = logLine(level, msg, extra);
     if (reporter) reporter.interject(line, io.stderr);
     else io.stderr.write(line);
@@ -187,8 +201,12 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
       },
     });
   } catch (err) {
-    say('error', errorMessage(err));
-    return err instanceof OptionsError || err instanceof ThresholdConfigError ? EXIT.invalidConfig : EXIT.scriptException;
+    if (err instanceof OptionsError || err instanceof ThresholdConfigError) {
+      say('error', errorMessage(err));
+      return EXIT.invalidConfig;
+    }
+    say('error', errorMessage(err), SCRIPT_EXCEPTION);
+    return EXIT.scriptException;
   }
 
   const cleanup: (() => Promise<void> | void)[] = [() => program.close()];
@@ -205,6 +223,7 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
   try {
     // ---- options, thresholds, outputs
     let options: ResolvedOptions;
+    const noColor = flags.noColor === true || (processEnv.NO_COLOR !== undefined && processEnv.NO_COLOR !== '');
     let thresholds: ThresholdSet | null = null;
     let trendStats: string[];
     try {
@@ -303,6 +322,39 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
       else io.interrupt.addEventListener('abort', onInterrupt, { once: true });
     }
 
+    // ---- the end of every run that got this far: thresholds, summary, outputs (k6 writes the summary after a
+    // failed or aborted setup() too).
+    const finish = async (testRunDurationMs: number, setupData: unknown): Promise<{ outputCode: number; finalEval: ThresholdEvaluation | null }> => {
+      const finalEval = thresholds ? thresholds.evaluate(registry, { elapsedMs: testRunDurationMs, final: true }) : null;
+      if (dashboard) await finishEngineDashboard(dashboard, finalEval, registry);
+      const data: SummaryData = buildSummaryData({
+        registry,
+        thresholds: finalEval,
+        declaredSubmetrics: thresholds?.metricKeys() ?? [],
+        rootGroup: program.rootGroup(),
+        summaryTrendStats: trendStats,
+        summaryTimeUnit: options.summaryTimeUnit,
+        noColor,
+        isStdOutTTY: io.isTTY,
+        isStdErrTTY: io.isStderrTTY ?? false,
+        testRunDurationMs,
+        setupData,
+      });
+      let outputCode: number = EXIT.ok;
+      if (!options.noSummary) outputCode = await writeSummary(program, data, io, say);
+      if (flags.summaryExport) {
+        try {
+          await mkdir(dirname(resolve(flags.summaryExport)), { recursive: true });
+          await writeFile(flags.summaryExport, `${JSON.stringify(toSummaryExport(data), null, 4)}\n`);
+        } catch (err) {
+          say('error', `cannot write --summary-export file ${flags.summaryExport}: ${errorMessage(err)}`);
+          outputCode = EXIT.invalidConfig;
+        }
+      }
+      await runCleanup();
+      return { outputCode, finalEval };
+    };
+
     // ---- setup()
     let setupData: unknown;
     if (program.exports.setup && !stop.signal.aborted) {
@@ -310,11 +362,17 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
         setupData = await withTimeout(program.runSetup(), options.setupTimeoutMs, 'setup()');
       } catch (err) {
         if (err instanceof TestAbortError || abortReason !== null) {
-          say('error', `test aborted in setup(): ${abortReason ?? errorMessage(err)}`, 'source=k6/execution');
+          say('error', `test aborted: ${abortReason ?? errorMessage(err)}`, 'source=k6/execution');
+          await finish(0, undefined);
           return EXIT.scriptAborted;
         }
-        say('error', errorMessage(err), 'hint="script exception in setup()"');
-        return err instanceof TimeoutError ? EXIT.setupTimeout : EXIT.scriptException;
+        if (err instanceof TimeoutError) {
+          say('error', errorMessage(err));
+          return EXIT.setupTimeout;
+        }
+        say('error', errorMessage(err), SCRIPT_EXCEPTION);
+        await finish(0, undefined);
+        return EXIT.scriptException;
       }
     }
 
@@ -322,13 +380,18 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
     const iterationsMetric = registry.get('iterations') as Metric;
     const durationMetric = registry.get('iteration_duration') as Metric;
     const droppedMetric = registry.get('dropped_iterations') as Metric;
+    const executorOf = new Map(options.scenarios.map((sc) => [sc.name, sc.executor]));
     const sink: ExecutorSink = {
-      // Exceptions that end an iteration are logged by the runtime (with the script location).
-      iteration: (tags, durationMs) => {
+      iteration: (tags, durationMs, result) => {
+        // An exception that ended the iteration, logged as k6 does (the script location is in the message).
+        if (!result.ok && result.error) {
+          const scenario = tags.scenario ?? '';
+          log('error', result.error, `executor=${executorOf.get(scenario) ?? ''} scenario=${scenario} source=stacktrace`);
+        }
         registry.add(durationMetric, durationMs, tags);
         registry.add(iterationsMetric, 1, tags);
       },
-      dropped: (tags) => registry.add(droppedMetric, 1, tags),
+      dropped: (tags, count) => registry.add(droppedMetric, count, tags),
     };
     const executors: Executor[] = options.scenarios.map((sc) => createExecutor(sc, { vus: pool, sink, env: scriptEnv, tags: options.tags, stop: stop.signal }));
     const activeVUs = () => executors.reduce((a, e) => a + e.active, 0);
@@ -370,10 +433,14 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
     const testRunDurationMs = elapsedMs();
     clearInterval(gaugeTimer);
     clearInterval(thresholdTimer);
-    sampleGauges();
+    // No last vus/vus_max sample here: k6 samples them once a second only (a run under 1 s has none).
     reporter?.stop();
     reporter = null;
-    if (abortReason !== null) say('error', `test aborted: ${abortReason}`, 'source=k6/execution');
+    let abortSaid = false;
+    if (abortReason !== null) {
+      say('error', `test aborted: ${abortReason}`, 'source=k6/execution');
+      abortSaid = true;
+    }
 
     // ---- teardown() (k6 runs it after test.abort and Ctrl-C too)
     let teardownCode: number = EXIT.ok;
@@ -381,42 +448,23 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
       try {
         await withTimeout(program.runTeardown(setupData), options.teardownTimeoutMs, 'teardown()');
       } catch (err) {
-        if (err instanceof TestAbortError) abortReason ??= errorMessage(err);
-        else say('error', errorMessage(err), 'hint="script exception in teardown()"');
+        if (err instanceof TestAbortError || (abortReason !== null && !abortSaid)) {
+          abortReason ??= errorMessage(err);
+          say('error', `test aborted: ${abortReason}`, 'source=k6/execution');
+          abortSaid = true;
+        } else if (err instanceof TimeoutError) say('error', errorMessage(err));
+        else say('error', errorMessage(err), SCRIPT_EXCEPTION);
         teardownCode = err instanceof TimeoutError ? EXIT.teardownTimeout : EXIT.scriptException;
       }
     }
 
     // ---- thresholds and summary
-    const finalEval = thresholds ? thresholds.evaluate(registry, { elapsedMs: testRunDurationMs, final: true }) : null;
-    if (dashboard) await finishEngineDashboard(dashboard, finalEval, registry);
-    const data: SummaryData = buildSummaryData({
-      registry,
-      thresholds: finalEval,
-      rootGroup: program.rootGroup(),
-      summaryTrendStats: trendStats,
-      summaryTimeUnit: options.summaryTimeUnit,
-      noColor: !io.isTTY,
-      isStdOutTTY: io.isTTY,
-      isStdErrTTY: io.isStderrTTY ?? false,
-      testRunDurationMs,
-      setupData,
-    });
-    let outputCode: number = EXIT.ok;
-    if (!options.noSummary) outputCode = await writeSummary(program, data, io, say);
-    if (flags.summaryExport) {
-      try {
-        await mkdir(dirname(resolve(flags.summaryExport)), { recursive: true });
-        await writeFile(flags.summaryExport, `${JSON.stringify(toSummaryExport(data), null, 4)}\n`);
-      } catch (err) {
-        say('error', `cannot write --summary-export file ${flags.summaryExport}: ${errorMessage(err)}`);
-        outputCode = EXIT.invalidConfig;
-      }
-    }
-    await runCleanup();
+    const { outputCode, finalEval } = await finish(testRunDurationMs, setupData);
 
+    // An abortOnFail stop said so already; k6 then exits 99 (thresholds crossed), not 108.
+    if (thresholdAbort) return EXIT.thresholdsCrossed;
     if (finalEval && finalEval.crossedMetrics.length > 0) say('error', crossedMessage(finalEval.crossedMetrics));
-    if (abortReason !== null || thresholdAbort) return EXIT.scriptAborted;
+    if (abortReason !== null) return EXIT.scriptAborted;
     if (interruptedBySignal) return EXIT.externalAbort;
     if (teardownCode !== EXIT.ok) return teardownCode;
     if (finalEval && finalEval.crossedMetrics.length > 0) return EXIT.thresholdsCrossed;
@@ -434,7 +482,7 @@ async function writeSummary(program: Program, data: SummaryData, io: RunIO, say:
     try {
       files = await program.runHandleSummary(data);
     } catch (err) {
-      say('error', `handleSummary() failed, printing the default summary instead: ${errorMessage(err)}`);
+      say('error', `handleSummary() failed, printing the default summary instead: ${errorMessage(err)}`, SCRIPT_EXCEPTION);
       files = null;
     }
   }

@@ -25,7 +25,8 @@ export const AGGREGATIONS_BY_TYPE: Readonly<Record<MetricType, readonly string[]
   counter: ['count', 'rate'],
   gauge: ['value'],
   rate: ['rate'],
-  trend: ['avg', 'min', 'med', 'max', 'p(N)', 'count'],
+  // k6 v1.3.0 refuses `count` on a trend in a threshold (the summary's trend stats may still show it).
+  trend: ['avg', 'min', 'med', 'max', 'p(N)'],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -170,13 +171,37 @@ function bucketMiddleMs(highestMs: number): number {
   return (units + 1 - width + Math.floor(width / 2)) / 1e6;
 }
 
+/**
+ * Up to this many samples a trend also keeps them exactly, so its percentiles are k6's to the last digit
+ * (k6 keeps every sample); past it the samples are dropped and percentiles come from the HDR histogram
+ * (within 0.1%), so memory stays bounded (80 KiB per trend at most).
+ */
+export const EXACT_TREND_SAMPLES = 10_000;
+
 export class TrendSink implements Sink {
   readonly hist = new LatencyHistogram();
+  /** The samples while there are at most EXACT_TREND_SAMPLES of them (and none was merged in); else null. */
+  private exact: Float64Array | null = new Float64Array(16);
+  private exactSorted = true;
   get samples(): number {
     return this.hist.count;
   }
   add(value: number): void {
+    const before = this.hist.count;
     this.hist.record(value);
+    const n = this.hist.count;
+    if (this.exact === null || n === before) return;
+    if (n > EXACT_TREND_SAMPLES) {
+      this.exact = null;
+      return;
+    }
+    if (n > this.exact.length) {
+      const grown = new Float64Array(Math.min(EXACT_TREND_SAMPLES, this.exact.length * 4));
+      grown.set(this.exact);
+      this.exact = grown;
+    }
+    this.exact[n - 1] = value;
+    this.exactSorted = false;
   }
   get min(): number {
     return this.hist.count ? this.hist.minMs : 0;
@@ -189,26 +214,36 @@ export class TrendSink implements Sink {
   }
 
   /**
-   * Percentiles the way k6 computes them — linear interpolation between the two samples around rank
-   * p/100·(n−1) — except that the samples come from the HDR histogram, so each is within 0.1% of the
-   * real value (exact at min and max). All requested percentiles are read in one walk.
+   * Percentiles the way k6 computes them: linear interpolation between the two samples around rank
+   * p/100·(n−1). The samples are the exact ones up to EXACT_TREND_SAMPLES; past that they come from the HDR
+   * histogram, so each is within 0.1% of the real value (exact at min and max). All are read in one walk.
    */
   percentiles(ps: readonly number[]): number[] {
     const n = this.hist.count;
     if (n === 0) return ps.map(() => 0);
-    const buckets = this.hist.buckets();
     const min = this.hist.minMs;
     const max = this.hist.maxMs;
-    const valueAtIndex = (idx: number): number => {
-      if (idx <= 0) return min;
-      if (idx >= n - 1) return max;
-      let cum = 0;
-      for (const [v, c] of buckets) {
-        cum += c;
-        if (cum > idx) return Math.min(max, Math.max(min, bucketMiddleMs(v)));
+    let valueAtIndex: (idx: number) => number;
+    if (this.exact !== null) {
+      const sorted = this.exact.subarray(0, n);
+      if (!this.exactSorted) {
+        sorted.sort();
+        this.exactSorted = true;
       }
-      return max;
-    };
+      valueAtIndex = (idx) => sorted[Math.max(0, Math.min(n - 1, idx))] ?? 0;
+    } else {
+      const buckets = this.hist.buckets();
+      valueAtIndex = (idx: number): number => {
+        if (idx <= 0) return min;
+        if (idx >= n - 1) return max;
+        let cum = 0;
+        for (const [v, c] of buckets) {
+          cum += c;
+          if (cum > idx) return Math.min(max, Math.max(min, bucketMiddleMs(v)));
+        }
+        return max;
+      };
+    }
     return ps.map((p) => {
       if (p <= 0) return min;
       if (p >= 100) return max;
@@ -246,7 +281,10 @@ export class TrendSink implements Sink {
   }
   mergeState(s: SinkState): void {
     if (s.kind !== 'trend') throw new MetricError(`cannot merge a ${s.kind} sink into a trend`);
-    this.hist.merge(LatencyHistogram.fromSnapshot(s.hist));
+    const merged = LatencyHistogram.fromSnapshot(s.hist);
+    // The merged samples are known only through their histogram: percentiles come from it from now on.
+    if (merged.count > 0) this.exact = null;
+    this.hist.merge(merged);
   }
 }
 

@@ -119,6 +119,8 @@ export function summaryValues(type: MetricType, sink: Sink, stats: readonly stri
 export interface BuildSummaryInput {
   registry: MetricRegistry;
   thresholds: ThresholdEvaluation | null;
+  /** Metric keys the thresholds option names (ThresholdSet.metricKeys()), with or without expressions. */
+  declaredSubmetrics?: readonly string[];
   rootGroup: GroupNode;
   summaryTrendStats: string[];
   summaryTimeUnit?: string;
@@ -131,7 +133,8 @@ export interface BuildSummaryInput {
 }
 
 /**
- * The handleSummary(data) object. Metrics and sub-metrics appear when they have samples or thresholds;
+ * The handleSummary(data) object. Metrics appear when they have samples or thresholds, sub-metrics named
+ * by the thresholds option also when their metric has samples;
  * keys are sorted (k6's order is Go-map random). Trend percentiles are interpolated like k6, from HDR.
  */
 export function buildSummaryData(input: BuildSummaryInput): SummaryData {
@@ -144,16 +147,19 @@ export function buildSummaryData(input: BuildSummaryInput): SummaryData {
     verdicts.set(r.metric, entry);
   }
   const entries: Array<[string, SummaryMetric]> = [];
-  const add = (key: string, type: MetricType, contains: ValueType, sink: Sink): void => {
+  const declared = new Set(input.declaredSubmetrics ?? []);
+  const add = (key: string, type: MetricType, contains: ValueType, sink: Sink, parentSeen = false): void => {
     const thresholds = verdicts.get(key);
-    if (sink.samples === 0 && !thresholds) return;
+    if (sink.samples === 0 && !thresholds && !(parentSeen && declared.has(key))) return;
     const m: SummaryMetric = { type, contains, values: summaryValues(type, sink, stats, durationMs) };
     if (thresholds) m.thresholds = thresholds;
     entries.push([key, m]);
   };
   for (const metric of input.registry.all()) {
     add(metric.name, metric.type, metric.contains, metric.sink);
-    for (const sub of metric.submetrics) add(sub.key, metric.type, metric.contains, sub.sink);
+    // A sub-metric the thresholds option names (even with an empty list) shows once its metric has samples,
+    // also when none matched it (count 0), as in k6.
+    for (const sub of metric.submetrics) add(sub.key, metric.type, metric.contains, sub.sink, metric.sink.samples > 0);
   }
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const data: SummaryData = {

@@ -216,7 +216,6 @@ export function crossedMessage(crossedMetrics: readonly string[]): string {
   return `thresholds on metrics '${crossedMetrics.join(', ')}' have been crossed`;
 }
 
-const LONG_FORM_KEYS = new Set(['threshold', 'abortOnFail', 'delayAbortEval']);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -260,13 +259,7 @@ export function parseThresholds(input: unknown, registry?: MetricRegistry): Thre
       let abortOnFail = false;
       let delayAbortEvalMs = 0;
       if (isPlainObject(item)) {
-        for (const k of Object.keys(item)) {
-          if (!LONG_FORM_KEYS.has(k)) {
-            throw new ThresholdConfigError(
-              `invalid threshold on metric "${key}": unknown field "${k}" (the long form has threshold, abortOnFail and delayAbortEval)`,
-            );
-          }
-        }
+        // Other fields are ignored, as k6 v1.3.0 ignores them (a misspelt abortOnFail runs without it).
         expression = item.threshold;
         if (typeof expression !== 'string') {
           throw new ThresholdConfigError(

@@ -38,6 +38,8 @@ export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
   protected startedAtMs: number | undefined;
   protected endedAtMs: number | undefined;
   private iterationCounter = 0;
+  /** Per VU, its iterations in this scenario so far (k6/execution vu.iterationInScenario). */
+  private readonly vuIterations = new Map<ExecVU, number>();
   /** Running iterations by VU (a VU runs one at a time), to cut them off at a hard stop. */
   private readonly inflight = new Map<ExecVU, (r: IterationResult) => void>();
   private doneFlag = false;
@@ -127,6 +129,8 @@ export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
    */
   protected async iterate(vu: ExecVU, signal: AbortSignal = this.hard.signal): Promise<boolean> {
     const index = this.iterationCounter++;
+    const inScenario = this.vuIterations.get(vu) ?? 0;
+    this.vuIterations.set(vu, inScenario + 1);
     const startMs = this.clock.now();
     const sinceStartMs = startMs - (this.startedAtMs ?? startMs);
     let result: IterationResult;
@@ -138,7 +142,7 @@ export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
         this.inflight.set(vu, resolve);
         vu.runIteration({
           scenario: { name: this.config.name, executor: this.config.executor, startTimeMs: Date.now() - sinceStartMs, iterationInInstance: index, iterationInTest: index, progress: this.fraction() },
-          iterationInScenario: index,
+          iterationInScenario: inScenario,
           tags: this.tags,
           env: this.env,
           exec: this.config.exec,
@@ -167,9 +171,16 @@ export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
     this.deps.vus.give(vus.filter((vu) => !this.lost.has(vu)));
   }
 
-  protected emitDropped(): void {
-    this.dropped++;
-    this.deps.sink.dropped(this.metricTags);
+  /** Counts `count` iterations that will never start (no free VU, or the scenario's time ran out). */
+  protected emitDropped(count = 1): void {
+    if (count <= 0) return;
+    this.dropped += count;
+    this.deps.sink.dropped(this.metricTags, count);
+  }
+
+  /** Whether the scenario was stopped from outside (Ctrl-C, test.abort, abortOnFail) rather than by its own end. */
+  protected stoppedFromOutside(): boolean {
+    return this.deps.stop?.aborted ?? false;
   }
 
   protected base(vusText: string, timeText: string, rightText: string): ScenarioProgress {

@@ -1,7 +1,7 @@
 // Executors over fake VUs: exact counts where k6's are exact, schedule counts for arrival rates,
 // dropped_iterations when VUs run out, and gracefulStop/gracefulRampDown. No wall-clock assertions.
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../options.ts';
+import { parseScenario, type ScenarioConfig } from '../options.ts';
 import { createExecutor } from './index.ts';
 import { rampingStartMs, constantStartMs } from './arrival-rate.ts';
 import { rampingVUsAt } from './looping-vus.ts';
@@ -44,13 +44,18 @@ function fakePool(opts: FakeOpts) {
   return { pool, perVu, contexts, maxBusy: () => maxBusy };
 }
 
+/** k6 (and parseScenario) refuse durations under 1 s; the scheduler itself has no such limit, and tests stay short. */
+function shortened(sc: ScenarioConfig, durationMs: number): ScenarioConfig {
+  return { ...sc, duration: durationMs } as ScenarioConfig;
+}
+
 function recordingSink() {
   const iterations: { tags: Record<string, string>; durationMs: number }[] = [];
   let dropped = 0;
   const sink: ExecutorSink = {
     iteration: (tags, durationMs) => iterations.push({ tags, durationMs }),
-    dropped: () => {
-      dropped++;
+    dropped: (_tags, count) => {
+      dropped += count;
     },
   };
   return { sink, iterations, dropped: () => dropped };
@@ -68,7 +73,7 @@ describe('shared-iterations', () => {
     expect([...fake.perVu.values()].reduce((a, b) => a + b, 0)).toBe(50);
     expect(fake.perVu.size).toBe(3);
     expect(rec.iterations[0]?.tags).toEqual({ group: '', kind: 'probe', scenario: 'probe' });
-    expect(new Set(fake.contexts.map((c) => c.iterationInScenario)).size).toBe(50);
+    expect(new Set(fake.contexts.map((c) => c.scenario.iterationInTest)).size).toBe(50);
     expect(ex.progress()).toMatchObject({ done: true, progress: 1, rightText: '50/50 shared iters', vusText: '3 VUs' });
   });
 });
@@ -82,6 +87,19 @@ describe('per-vu-iterations', () => {
     expect(ex.completed).toBe(28);
     expect([...fake.perVu.values()]).toEqual([7, 7, 7, 7]);
     expect(fake.contexts[0]).toMatchObject({ exec: 'probe', env: { A: '1', B: '2' } });
+    // k6/execution vu.iterationInScenario counts per VU (0..6 on each of the 4), iterationInTest across them.
+    expect(fake.contexts.map((c) => c.iterationInScenario).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6].flatMap((i) => [i, i, i, i]));
+    expect(new Set(fake.contexts.map((c) => c.scenario.iterationInTest)).size).toBe(28);
+  });
+
+  it('counts what maxDuration leaves unstarted as dropped_iterations (as k6 does)', async () => {
+    const fake = fakePool({ lengthMs: () => 100 });
+    const rec = recordingSink();
+    const ex = createExecutor(parseScenario('capped', { executor: 'shared-iterations', vus: 1, iterations: 1000, maxDuration: '1s', gracefulStop: '0s' }), { vus: fake.pool, sink: rec.sink });
+    await ex.run();
+    expect(ex.completed + ex.interrupted + ex.dropped).toBe(1000);
+    expect(ex.dropped).toBeGreaterThan(900);
+    expect(rec.dropped()).toBe(ex.dropped);
   });
 });
 
@@ -139,7 +157,7 @@ describe('constant-vus and gracefulStop', () => {
   it('lets an in-flight iteration finish within gracefulStop', async () => {
     const fake = fakePool({ lengthMs: () => 300 });
     const rec = recordingSink();
-    const ex = createExecutor(parseScenario('c', { executor: 'constant-vus', vus: 1, duration: '100ms', gracefulStop: '10s' }), { vus: fake.pool, sink: rec.sink });
+    const ex = createExecutor(shortened(parseScenario('c', { executor: 'constant-vus', vus: 1, duration: '1s', gracefulStop: '10s' }), 100), { vus: fake.pool, sink: rec.sink });
     await ex.run();
     expect(ex.completed).toBe(1);
     expect(ex.interrupted).toBe(0);
@@ -148,7 +166,7 @@ describe('constant-vus and gracefulStop', () => {
   it.each([true, false])('interrupts and counts an iteration longer than the grace (VU honours the signal: %s)', async (honoursSignal) => {
     const fake = fakePool({ lengthMs: () => 20_000, honoursSignal });
     const rec = recordingSink();
-    const ex = createExecutor(parseScenario('c', { executor: 'constant-vus', vus: 2, duration: '100ms', gracefulStop: '100ms' }), { vus: fake.pool, sink: rec.sink });
+    const ex = createExecutor(shortened(parseScenario('c', { executor: 'constant-vus', vus: 2, duration: '1s', gracefulStop: '100ms' }), 100), { vus: fake.pool, sink: rec.sink });
     await ex.run();
     expect(ex.completed).toBe(0);
     expect(ex.interrupted).toBe(2);

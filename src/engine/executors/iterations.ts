@@ -26,6 +26,8 @@ export class SharedIterations extends Executor<Shared> {
     };
     await this.drive(Promise.all(vus.map(loop)), this.config.maxDuration, this.config.gracefulStop);
     this.release(vus);
+    // k6 counts what maxDuration left unstarted as dropped_iterations.
+    if (!this.stoppedFromOutside()) this.emitDropped(this.config.iterations - this.started);
   }
 
   protected override fraction(): number {
@@ -44,16 +46,21 @@ export class SharedIterations extends Executor<Shared> {
 export class PerVuIterations extends Executor<PerVu> {
   protected async execute(): Promise<void> {
     const vus = await this.deps.vus.take(this.config.vus);
+    let started = 0;
     const loop = async (vu: ExecVU) => {
       this.active++;
       try {
-        for (let i = 0; i < this.config.iterations && !this.stopping; i++) await this.iterate(vu);
+        for (let i = 0; i < this.config.iterations && !this.stopping; i++) {
+          started++;
+          await this.iterate(vu);
+        }
       } finally {
         this.active--;
       }
     };
     await this.drive(Promise.all(vus.map(loop)), this.config.maxDuration, this.config.gracefulStop);
     this.release(vus);
+    if (!this.stoppedFromOutside()) this.emitDropped(this.config.iterations * this.config.vus - started);
   }
 
   protected override fraction(): number {

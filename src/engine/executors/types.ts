@@ -64,8 +64,11 @@ export const realClock: Clock = {
 export interface ExecutorSink {
   /** A completed iteration (k6 emits iterations + iteration_duration only for these). */
   iteration(tags: Record<string, string>, durationMs: number, result: IterationResult): void;
-  /** An iteration an arrival-rate executor could not start because no VU was free. */
-  dropped(tags: Record<string, string>): void;
+  /**
+   * `count` iterations that never started: an arrival-rate start with no free VU, or (as k6 counts them) the
+   * iterations an iteration-count executor had left when its maxDuration ran out.
+   */
+  dropped(tags: Record<string, string>, count: number): void;
 }
 
 export interface ExecutorDeps {

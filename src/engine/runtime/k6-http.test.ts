@@ -124,10 +124,17 @@ describe('params', () => {
     expect(out[0]).toEqual([0, 1212, true]);
   });
 
-  it('an invalid URL gives error_code 1020 and no metrics', async () => {
-    const { out, h } = await run(`const r = http.get('nope://x'); out(r.error_code);`, { keep: true });
+  it('a URL that does not parse gives error_code 1020 and no metrics (k6 v1.3.0)', async () => {
+    const { out, h } = await run(`const r = http.get('http://[bad'); out(r.error_code);`, { keep: true });
     expect(out[0]).toBe(1020);
     expect(h.of('http_reqs')).toHaveLength(0);
+    await h.close();
+  });
+
+  it.each([['nope://x', 'nope'], ['not a url', '']])('%s is a failed request: 1000 "unsupported protocol scheme", with metrics (k6 v1.3.0)', async (url, scheme) => {
+    const { out, h } = await run(`const r = http.get(${JSON.stringify(url)}); out([r.status, r.error_code, r.error]);`, { keep: true });
+    expect(out[0]).toEqual([0, 1000, `unsupported protocol scheme "${scheme}"`]);
+    expect(h.of('http_reqs')).toHaveLength(1);
     await h.close();
   });
 });

@@ -3,6 +3,7 @@
 import { performRequest, type HopResult, type RequestSpec } from './client.ts';
 import { parseDurationMs } from './duration.ts';
 import { UnsupportedApiError } from './errors.ts';
+import { scriptArrayBuffer } from './realm-bytes.ts';
 import type { TagSet } from './host.ts';
 import type { ResponseCallbackSpec, VuState } from './vu-state.ts';
 
@@ -34,6 +35,25 @@ export function expectedStatuses(...specs: unknown[]): ResponseCallbackSpec {
 }
 
 export const DEFAULT_EXPECTED = expectedStatuses({ min: 200, max: 399 });
+
+/**
+ * k6 (Go's net/url) parses more than WHATWG URL does: a URL with a scheme other than http(s), or none at all (a
+ * relative reference such as "not a url"), is a request that fails with error_code 1000 "unsupported protocol
+ * scheme" and still gets its metrics; only a URL that does not parse at all is 1020 without metrics. Returns the
+ * scheme ('' for none) in the first case, null otherwise.
+ */
+function unsupportedScheme(url: string): string | null {
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url);
+  if (!m) return '';
+  const scheme = (m[1] ?? '').toLowerCase();
+  if (scheme === 'http' || scheme === 'https') return null;
+  try {
+    new URL(url);
+    return scheme;
+  } catch {
+    return null;
+  }
+}
 
 function isCallback(v: unknown): v is ResponseCallbackSpec {
   return typeof v === 'object' && v !== null && (v as ResponseCallbackSpec).__s2sResponseCallback === true;
@@ -165,8 +185,15 @@ export function createHttpModule(vu: VuState): Record<string, unknown> {
   };
 
   const finish = (p: Prepared, hops: HopResult[]): Response => {
-    const last = hops[hops.length - 1];
+    let last = hops[hops.length - 1];
     if (!last) throw new Error(`${p.spec.method} ${p.spec.url}: no response`);
+    if (last.errorCode === 1020) {
+      const scheme = unsupportedScheme(p.spec.url);
+      if (scheme !== null) {
+        last = { ...last, errorCode: 1000, error: `unsupported protocol scheme "${scheme}"` };
+        hops = [...hops.slice(0, -1), last];
+      }
+    }
     const invalidUrl = last.errorCode === 1020;
     if (!invalidUrl) hops.forEach((hop, i) => emitHop(p, hop, i === hops.length - 1));
     if (last.error && !vu.signal?.aborted) {
@@ -287,7 +314,7 @@ export class Response {
     this.tls_version = hop.tlsVersion;
     const bytes = hop.body;
     if (p.spec.responseType === 'none' || bytes === null) this.body = null;
-    else if (p.spec.responseType === 'binary') this.body = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    else if (p.spec.responseType === 'binary') this.body = scriptArrayBuffer(this.vu.jsonParse, bytes);
     else this.body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     this.request = {
       method: p.spec.method,

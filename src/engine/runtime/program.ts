@@ -400,7 +400,7 @@ class ScriptProgram implements Program {
         } finally {
           unwatch();
         }
-        if (!outcome.ok && !outcome.interrupted && outcome.error) this.log('error', outcome.error);
+        // An exception that ended the iteration is in `outcome.error`: the scheduler logs it (with k6's fields).
         // An iteration that never waits on I/O (e.g. only custom metrics) resolves in microtasks: the scheduler's
         // next call would follow at once, and timers (duration, thresholds, progress, stop) would never run.
         const now = performance.now();
@@ -483,10 +483,8 @@ class ScriptProgram implements Program {
       idInInstance,
       idInTest,
       runIteration: async (ctx) => {
-        const outcome = await t.run(id, ctx, this.opts.instance?.() ?? EMPTY_INSTANCE, this.setupJson);
-        // Like k6, an exception that ends an iteration is logged (aborts and hard stops are reported elsewhere).
-        if (!outcome.ok && !outcome.interrupted && outcome.error) this.log('error', outcome.error);
-        return outcome;
+        // An exception that ended the iteration is in `outcome.error`: the scheduler logs it (with k6's fields).
+        return await t.run(id, ctx, this.opts.instance?.() ?? EMPTY_INSTANCE, this.setupJson);
       },
     };
   }

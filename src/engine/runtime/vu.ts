@@ -12,6 +12,7 @@ import { createEncodingModule } from './k6-encoding.ts';
 import { createExecutionModule } from './k6-execution.ts';
 import { DEFAULT_EXPECTED, createHttpModule } from './k6-http.ts';
 import { createMetricsModule } from './k6-metrics.ts';
+import { scriptArrayBuffer } from './realm-bytes.ts';
 import { VuState, type IterationInput } from './vu-state.ts';
 import { mapStackLine, type LineMap } from './source-lines.ts';
 
@@ -100,7 +101,7 @@ export class VuRuntime {
         }
         fileCache.set(abs, buf);
       }
-      if (mode === 'b') return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+      if (mode === 'b') return scriptArrayBuffer(state.jsonParse, buf);
       return buf.toString('utf8');
     };
     const log = (level: string) => (...args: unknown[]) => host.log(level, redactTokens(formatArgs(args)));
