@@ -126,6 +126,7 @@ export function createApp(config: AppConfig, deps: AppDeps = {}): App {
         count: request.count,
         auth: request.auth,
         connection: request.connection,
+        token: request.token,
         client: request.client,
         samples: request.samples,
         maxSamples: config.pingMaxSamples,

@@ -1,11 +1,11 @@
 // One /ping batch: N timed calls to one allow-listed URL over node:http(s), the first split into
 // phases from socket events (token, DNS, connect, TLS, first byte), the warm ones recorded in a
 // LatencyHistogram. Lean on purpose: the warm loop allocates little beyond what node:http needs.
-import type { AuthMode, ConnectionMode, FirstCallPhasesMs, PingResult } from '../src/contract/ping.ts';
+import type { AuthMode, ConnectionMode, FirstCallCold, FirstCallPhasesMs, PingResult, TokenMode } from '../src/contract/ping.ts';
 import { LatencyHistogram } from '../src/results/histogram.ts';
 import type { IdTokenCache } from '../src/auth/id-token-cache.ts';
 import { redactError } from '../src/auth/redact.ts';
-import { Http1Caller, type Caller, type PhaseMarks } from './http1-caller.ts';
+import { Http1Caller, newPhaseMarks, type Caller, type PhaseMarks } from './http1-caller.ts';
 import { NodeHttpCaller } from './node-http-caller.ts';
 
 /** Which client makes the calls: the lean HTTP/1.1 one (default) or node:http (cross-check). */
@@ -22,6 +22,8 @@ export interface BatchOptions {
   count: number;
   auth: AuthMode;
   connection: ConnectionMode;
+  /** fresh: the first call fetches its own ID token (cold first call); cached: it may reuse one. */
+  token: TokenMode;
   client: ClientKind;
   samples: boolean;
   maxSamples: number;
@@ -33,6 +35,11 @@ export interface BatchOptions {
 }
 
 const noop = () => {};
+
+function coldOf(marks: PhaseMarks | null, tokenFetched: boolean): FirstCallCold {
+  const tlsHandshake = marks?.tlsResumed === null || marks === null ? 'none' : marks.tlsResumed ? 'resumed' : 'full';
+  return { tokenFetched, newConnection: marks?.newConnection ?? false, tlsHandshake };
+}
 
 function emptyPhases(): FirstCallPhasesMs {
   return { tokenMs: 0, dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, totalMs: 0 };
@@ -93,7 +100,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchOutcome> {
   o.signal.addEventListener('abort', stop);
   const deadlineTimer = setTimeout(stop, Math.max(0, o.deadlineMs));
   /** A token, or null when the batch was stopped while waiting for it (a hung metadata server). */
-  const tokenOrStop = (): Promise<string | null> => Promise.race([o.tokens.get(audience), stoppedPromise]);
+  const tokenOrStop = (fresh = false): Promise<string | null> => Promise.race([fresh ? o.tokens.fresh(audience) : o.tokens.get(audience), stoppedPromise]);
   let calls = 0;
   let cut = false;
   let firstError: string | null = null;
@@ -112,10 +119,12 @@ export async function runBatch(o: BatchOptions): Promise<BatchOutcome> {
     // First call: token (if any) + new connection + TLS + request, each phase timed.
     let tokenMs = 0;
     let tokenOk = true;
+    let tokenFetched = false;
     if (wantsToken) {
       const t0 = performance.now();
       try {
-        const token = await tokenOrStop();
+        tokenFetched = o.token === 'fresh' || o.tokens.peek(audience) === undefined;
+        const token = await tokenOrStop(o.token === 'fresh');
         if (token === null) cut = true;
         else caller.setToken(token);
       } catch (err) {
@@ -131,9 +140,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchOutcome> {
       calls = 1;
       first.errorCode = ERROR_CODES.token;
       first.phasesMs = { ...emptyPhases(), tokenMs: us(tokenMs), totalMs: us(performance.now() - batchStartMs) };
+      first.cold = coldOf(null, tokenFetched);
       countError(0, ERROR_CODES.token);
     } else if (!stopNow()) {
-      const marks: PhaseMarks = { lookupMs: 0, connectMs: 0, secureMs: 0, sentMs: 0, responseMs: 0 };
+      const marks = newPhaseMarks();
       const callStartMs = performance.now();
       await caller.call(marks);
       const endMs = performance.now();
@@ -144,6 +154,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchOutcome> {
         first.status = caller.status || null;
         first.errorCode = caller.code;
         first.phasesMs = phasesFrom(marks, callStartMs, endMs, tokenMs, batchStartMs);
+        first.cold = coldOf(marks, tokenFetched);
         if (caller.code === null && caller.status >= 200 && caller.status < 300) firstOkMs = first.phasesMs.totalMs;
         else {
           countError(caller.status, caller.code);
@@ -210,6 +221,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchOutcome> {
     url: shownUrl(o.url),
     auth: o.auth,
     connection: o.connection,
+    token: o.token,
     client: o.client,
     countRequested: o.count,
     calls,

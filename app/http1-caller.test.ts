@@ -3,7 +3,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Http1Caller, type PhaseMarks } from './http1-caller.ts';
+import { Http1Caller, newPhaseMarks, type PhaseMarks } from './http1-caller.ts';
 import { NodeHttpCaller } from './node-http-caller.ts';
 
 /** A raw TCP server answering each request (one per "\r\n\r\n") with `responses[path]`, optionally dribbled byte by byte. */
@@ -107,14 +107,19 @@ describe.each([
 
   it('marks the first call phases on a new connection', async () => {
     const caller = make(new URL(`${base}/length`), 'reuse');
-    const marks: PhaseMarks = { lookupMs: 0, connectMs: 0, secureMs: 0, sentMs: 0, responseMs: 0 };
+    const marks: PhaseMarks = newPhaseMarks();
     await caller.call(marks);
-    caller.close();
     expect(marks.lookupMs).toBe(0);
     expect(marks.secureMs).toBe(0);
     expect(marks.connectMs).toBeGreaterThan(0);
     expect(marks.sentMs).toBeGreaterThanOrEqual(marks.connectMs);
     expect(marks.responseMs).toBeGreaterThanOrEqual(marks.sentMs);
+    expect(marks.newConnection).toBe(true);
+    expect(marks.tlsResumed).toBeNull(); // plain TCP: no handshake
+    const again = newPhaseMarks();
+    await caller.call(again); // rides the kept-alive connection
+    expect(again.newConnection).toBe(false);
+    caller.close();
   });
 
   it('sends the token header and nothing else secret', async () => {

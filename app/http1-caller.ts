@@ -13,6 +13,15 @@ export interface PhaseMarks {
   secureMs: number;
   sentMs: number;
   responseMs: number;
+  /** True when this call opened its own connection (false: it rode one already open). */
+  newConnection: boolean;
+  /** TLS session resumed from an earlier connection (null: no TLS handshake happened on this call). */
+  tlsResumed: boolean | null;
+}
+
+/** Marks for a call whose phases are timed (the first call of a batch). */
+export function newPhaseMarks(): PhaseMarks {
+  return { lookupMs: 0, connectMs: 0, secureMs: 0, sentMs: 0, responseMs: 0, newConnection: false, tlsResumed: null };
 }
 
 /** What ping's batch needs from a client: one call at a time, outcome in fields (no per-call object). */
@@ -125,14 +134,19 @@ export class Http1Caller implements Caller {
 
   private open(): net.Socket {
     const marks = this.marks;
+    // No `session` option: every connection does a full TLS handshake (a first call is cold, never resumed).
     const socket = this.isHttps
       ? tls.connect({ host: this.host, port: this.port, servername: this.servername, ALPNProtocols: ['http/1.1'] })
       : net.connect({ host: this.host, port: this.port });
     socket.setNoDelay(true);
     if (marks) {
+      marks.newConnection = true;
       socket.once('lookup', () => (marks.lookupMs = performance.now()));
       socket.once('connect', () => (marks.connectMs = performance.now()));
-      socket.once('secureConnect', () => (marks.secureMs = performance.now()));
+      socket.once('secureConnect', () => {
+        marks.secureMs = performance.now();
+        marks.tlsResumed = (socket as tls.TLSSocket).isSessionReused();
+      });
     }
     socket.on('data', (chunk: Buffer) => this.onData(socket, chunk));
     socket.on('error', (err: Error & { code?: string }) => this.finish(0, err.code || 'UNKNOWN', socket));

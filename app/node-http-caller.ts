@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { ConnectionMode } from '../src/contract/ping.ts';
 import type { Caller, PhaseMarks } from './http1-caller.ts';
 
@@ -93,9 +94,13 @@ export class NodeHttpCaller implements Caller {
       req.on('error', (err) => finish(0, codeOf(err)));
       if (marks) {
         req.once('socket', (socket: Socket) => {
+          marks.newConnection = !req.reusedSocket;
           socket.once('lookup', () => (marks.lookupMs = performance.now()));
           socket.once('connect', () => (marks.connectMs = performance.now()));
-          socket.once('secureConnect', () => (marks.secureMs = performance.now()));
+          socket.once('secureConnect', () => {
+            marks.secureMs = performance.now();
+            marks.tlsResumed = (socket as TLSSocket).isSessionReused();
+          });
         });
         req.once('finish', () => (marks.sentMs = performance.now()));
       }

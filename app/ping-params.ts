@@ -2,7 +2,7 @@
 // connection mode. Everything is checked before any outbound request; a bad value is a ParamError
 // (400) naming the parameter, the value and what is allowed. Strict on purpose: an unknown name, a
 // repeated one, or two spellings of one setting that disagree are refused, never "first one wins".
-import type { AuthMode, ConnectionMode } from '../src/contract/ping.ts';
+import type { AuthMode, ConnectionMode, TokenMode } from '../src/contract/ping.ts';
 import type { AppConfig, PingTarget } from './config.ts';
 
 export type PingFormat = 'json' | 'text';
@@ -14,6 +14,8 @@ export interface PingRequest {
   count: number;
   auth: AuthMode;
   connection: ConnectionMode;
+  /** fresh = the first call of the batch fetches a new ID token (cold first call); cached = reuse one. */
+  token: TokenMode;
   /** raw = the lean HTTP/1.1 client (default), node = node:http (cross-check). */
   client: 'raw' | 'node';
   format: PingFormat;
@@ -25,7 +27,7 @@ export class ParamError extends Error {
 }
 
 /** Every name /ping understands (app/README.md documents each); anything else is a 400. */
-export const PING_PARAMS = ['target', 'url', 'count', 'nbcall', 'auth', 'useGoogleClient', 'connection', 'client', 'format', 'samples'] as const;
+export const PING_PARAMS = ['target', 'url', 'count', 'nbcall', 'auth', 'useGoogleClient', 'connection', 'token', 'client', 'format', 'samples'] as const;
 
 const MAX_URL_PARAM_LENGTH = 2048;
 const DEFAULT_COUNT = 1000;
@@ -150,10 +152,11 @@ export function parsePingRequest(search: URLSearchParams, config: AppConfig): Pi
   const count = parseCount(search, config.pingMaxCount);
   const auth = parseAuth(search);
   const connection = oneOf(search, 'connection', ['reuse', 'new'] as const, 'reuse');
+  const token = oneOf(search, 'token', ['cached', 'fresh'] as const, 'cached');
   const client = oneOf(search, 'client', ['raw', 'node'] as const, 'raw');
   const format = oneOf(search, 'format', ['json', 'text'] as const, 'json');
   const samples = oneOf(search, 'samples', ['0', '1', 'true', 'false'] as const, '0');
   const { target, url } = resolveTarget(search, config);
   checkBatchBytes(url, count, config.pingMaxBatchBytes);
-  return { target, url, count, auth, connection, client, format, samples: samples === '1' || samples === 'true' };
+  return { target, url, count, auth, connection, token, client, format, samples: samples === '1' || samples === 'true' };
 }

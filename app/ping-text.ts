@@ -5,6 +5,14 @@ function ms(v: number): string {
   return v.toFixed(3).padStart(10);
 }
 
+/** "  (token fetched, new connection, full TLS)": what the first call paid for. */
+function coldText(r: PingResult): string {
+  const c = r.first.cold;
+  if (!c) return '';
+  const tls = c.tlsHandshake === 'none' ? 'no TLS' : `${c.tlsHandshake} TLS handshake`;
+  return `  (${c.tokenFetched ? 'token fetched' : 'no token fetch'}, ${c.newConnection ? 'new connection' : 'reused connection'}, ${tls})`;
+}
+
 export function renderPingText(r: PingResult, firstError: string | null): string {
   const p = r.first.phasesMs;
   const w = r.warm;
@@ -16,7 +24,7 @@ export function renderPingText(r: PingResult, firstError: string | null): string
     `ping ${r.source} -> ${r.target} (${r.url})  auth=${r.auth} connection=${r.connection} client=${r.client ?? 'raw'}`,
     `calls ${r.calls}/${r.countRequested}${r.truncated ? ' (truncated)' : ''}  errors ${r.errors.total}${errors.length ? ` (${errors.join(', ')})` : ''}  duration ${r.durationMs.toFixed(1)} ms`,
     '',
-    `first call  status ${r.first.status ?? '-'}${r.first.errorCode ? ` error ${r.first.errorCode}` : ''}${firstError ? `: ${firstError}` : ''}`,
+    `first call  status ${r.first.status ?? '-'}${r.first.errorCode ? ` error ${r.first.errorCode}` : ''}${firstError ? `: ${firstError}` : ''}${coldText(r)}`,
     '  phase            ms',
     `  token    ${ms(p.tokenMs)}`,
     `  dns      ${ms(p.dnsMs)}`,

@@ -335,6 +335,35 @@ describe('ID tokens', () => {
     expect(svc.logs.join('\n')).not.toContain('eyJ');
   });
 
+  it('token=fresh fetches a token for every batch; the default reuses the cached one (and says which)', async () => {
+    let fetches = 0;
+    // Built at run time with a readable exp, so the cache keeps it (a token without exp is used once).
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const expiring = `${b64({ alg: 'RS256' })}.${b64({ exp: Math.floor(Date.now() / 1000) + 3600 })}.c2ln`;
+    const tokens = new IdTokenCache({ providerFor: async () => ({ fetchIdToken: async () => (fetches++, expiring) }) });
+    const svc4 = await startApp({ PING_TARGETS: `sockets=${sockets.url}` }, { tokens });
+    try {
+      const cached = [];
+      for (let i = 0; i < 2; i++) cached.push((await ping(svc4.url, 'target=sockets&count=2&auth=id-token')).first.cold);
+      expect(fetches).toBe(1);
+      expect(cached).toEqual([
+        { tokenFetched: true, newConnection: true, tlsHandshake: 'none' },
+        { tokenFetched: false, newConnection: true, tlsHandshake: 'none' },
+      ]);
+      for (let i = 0; i < 3; i++) {
+        const r = await ping(svc4.url, 'target=sockets&count=2&auth=id-token&token=fresh');
+        expect(r.token).toBe('fresh');
+        expect(r.first.cold).toEqual({ tokenFetched: true, newConnection: true, tlsHandshake: 'none' });
+      }
+      expect(fetches).toBe(4);
+      const bad = await get(`${svc4.url}/ping?target=sockets&token=stale`);
+      expect(bad.status).toBe(400);
+      expect((JSON.parse(bad.body) as { error: string }).error).toBe('token="stale" is invalid: expected one of cached, fresh');
+    } finally {
+      await svc4.close();
+    }
+  });
+
   it('useGoogleClient=true means auth=id-token; auth=none sends no token', async () => {
     seenAuth.length = 0;
     expect((await ping(svc.url, 'target=sockets&count=2&useGoogleClient=true')).auth).toBe('id-token');

@@ -81,6 +81,14 @@ export class IdTokenCache {
     return pending;
   }
 
+  /**
+   * A token fetched now, never the cached one and never shared with a concurrent caller: what a batch
+   * that measures the cold first call (`/ping?token=fresh`) must pay. It then becomes the cached token.
+   */
+  fresh(audience: string): Promise<string> {
+    return this.fetch(audience);
+  }
+
   /** Forgets every cached token (the clients stay). */
   clear(): void {
     this.entries.clear();

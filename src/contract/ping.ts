@@ -4,6 +4,22 @@
 
 export type AuthMode = 'id-token' | 'mesh-mtls' | 'none';
 export type ConnectionMode = 'reuse' | 'new';
+/** `/ping?token=`: `fresh` fetches a new ID token for the first call of every batch (a cold first call); `cached` reuses one. */
+export type TokenMode = 'fresh' | 'cached';
+
+/**
+ * What the first call of a batch had to pay, as observed on it (not assumed): whether it fetched an ID
+ * token, opened a new TCP connection, and whether its TLS handshake was full or resumed from an earlier
+ * session. "Cold" = token fetch + DNS + TCP + full TLS; instance cold start is not part of it.
+ */
+export interface FirstCallCold {
+  /** True when this call fetched its ID token (false: auth=none, or a cached token was used). */
+  tokenFetched: boolean;
+  /** True when the call opened its own TCP connection. */
+  newConnection: boolean;
+  /** 'full' handshake, 'resumed' session (cheaper: not cold), or 'none' for plain HTTP / no connection made. */
+  tlsHandshake: 'full' | 'resumed' | 'none';
+}
 
 /** Phases of the first call of a batch (token fetch + a fresh connection + TLS + first byte). */
 export interface FirstCallPhasesMs {
@@ -73,6 +89,8 @@ export interface PingResult {
   url: string;
   auth: AuthMode;
   connection: ConnectionMode;
+  /** Token mode asked for (`token=`); absent in answers of older pings. */
+  token?: TokenMode;
   /** Which client made the calls: 'raw' (lean HTTP/1.1, the default) or 'node' (node:http, cross-check). */
   client?: 'raw' | 'node';
   /** Calls asked for. */
@@ -89,6 +107,8 @@ export interface PingResult {
     phasesMs: FirstCallPhasesMs;
     /** Short, redacted reason when the first call (or its token fetch) failed; absent when it worked. */
     error?: string;
+    /** How cold the first call was (absent in answers of older pings). */
+    cold?: FirstCallCold;
   };
   warm: WarmStatsMs;
   /** Mean of all calls including the first, the post's "average" figure. */

@@ -70,6 +70,29 @@ describe('local platform', () => {
     expect(platform.emulator.fetchCount).toBe(before + 1);
   });
 
+  it('token=fresh: every batch pays its own token fetch, a new TCP connection and a full TLS handshake', async () => {
+    const audience = platform.urls.pongSec;
+    const before = platform.emulator.tokenRequests()[audience] ?? 0;
+    const colds = [];
+    for (let i = 0; i < 5; i++) {
+      const { result } = await ping('target=pong-sec&count=3&auth=id-token&token=fresh');
+      expect(result.errors.total).toBe(0);
+      expect(result.token).toBe('fresh');
+      expect(result.first.phasesMs.tokenMs).toBeGreaterThan(0);
+      expect(result.first.phasesMs.connectMs).toBeGreaterThan(0);
+      expect(result.first.phasesMs.tlsMs).toBeGreaterThan(0);
+      colds.push(result.first.cold);
+    }
+    expect(colds).toEqual(Array(5).fill({ tokenFetched: true, newConnection: true, tlsHandshake: 'full' }));
+    expect((platform.emulator.tokenRequests()[audience] ?? 0) - before).toBe(5);
+    // The default (token=cached) reuses the token ping holds: no fetch, and the answer says so.
+    const { result } = await ping('target=pong-sec&count=3&auth=id-token');
+    expect(result.first.cold).toEqual({ tokenFetched: false, newConnection: true, tlsHandshake: 'full' });
+    expect((platform.emulator.tokenRequests()[audience] ?? 0) - before).toBe(5);
+    const unsec = await ping('target=pong-unsec&count=3&auth=none&token=fresh');
+    expect(unsec.result.first.cold).toEqual({ tokenFetched: false, newConnection: true, tlsHandshake: 'full' });
+  });
+
   it('ping → pong-unsec without auth: 0 errors', async () => {
     const { result } = await ping('target=pong-unsec&count=1000&auth=none');
     expect(result.calls).toBe(1000);

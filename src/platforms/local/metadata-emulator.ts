@@ -53,6 +53,8 @@ export interface MetadataEmulator {
   kid: string;
   /** ID tokens minted through the identity endpoint so far. */
   readonly fetchCount: number;
+  /** ID tokens minted so far per audience (a copy): how many cold token fetches each target's calls paid. */
+  tokenRequests(): Record<string, number>;
   /** Requests to either certificate endpoint so far. */
   readonly certsFetchCount: number;
   /** All HTTP requests answered so far (any path, any status). */
@@ -125,6 +127,7 @@ export async function startMetadataEmulator(options: MetadataEmulatorOptions): P
   const uniqueId = uniqueIdFor(email);
 
   let fetchCount = 0;
+  const byAudience = new Map<string, number>();
   let certsFetchCount = 0;
   let requestCount = 0;
 
@@ -230,6 +233,7 @@ export async function startMetadataEmulator(options: MetadataEmulatorOptions): P
         // Like GCE: only format=full carries the email claim (google-auth-library asks for full).
         const token = await mint({ audience, full: format === 'full' });
         fetchCount++;
+        byAudience.set(audience, (byAudience.get(audience) ?? 0) + 1);
         return send(res, 200, token);
       }
       default:
@@ -286,6 +290,7 @@ export async function startMetadataEmulator(options: MetadataEmulatorOptions): P
     get fetchCount() {
       return fetchCount;
     },
+    tokenRequests: () => Object.fromEntries(byAudience),
     get certsFetchCount() {
       return certsFetchCount;
     },
