@@ -58,11 +58,15 @@ export interface HopResult {
 
 const ZERO_TIMINGS: TimingsMs = { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 };
 
-/** Keep-alive agents of one VU. */
+/**
+ * Keep-alive agents of one VU. No TLS session cache (maxCachedSessions 0): real k6 (Go's client without a
+ * ClientSessionCache) does a full handshake on every new connection, checked against k6 v1.3.0 — a resumed
+ * session would make a "new connection" cheaper here than in k6.
+ */
 export class AgentPool {
   readonly http = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
-  readonly https = new https.Agent({ keepAlive: true, scheduling: 'lifo' });
-  readonly httpsInsecure = new https.Agent({ keepAlive: true, scheduling: 'lifo', rejectUnauthorized: false });
+  readonly https = new https.Agent({ keepAlive: true, scheduling: 'lifo', maxCachedSessions: 0 });
+  readonly httpsInsecure = new https.Agent({ keepAlive: true, scheduling: 'lifo', rejectUnauthorized: false, maxCachedSessions: 0 });
   destroy(): void {
     this.http.destroy();
     this.https.destroy();

@@ -86,3 +86,24 @@ it('NODE_EXTRA_CA_CERTS is trusted in the VU threads', async () => {
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   expect(JSON.parse(line ?? '{}')).toMatchObject({ status: 200, body: 'secure' });
 });
+
+it('a new connection does a full TLS handshake, never a resumed session (as real k6 v1.3.0)', async () => {
+  const resumed: boolean[] = [];
+  const onSecure = (socket: import('node:tls').TLSSocket) => resumed.push(socket.isSessionReused());
+  server.on('secureConnection', onSecure);
+  // Connection: close ends each connection, so each request opens a new one.
+  const script = writeScript('tls-no-resume.js', `import http from 'k6/http';
+    export const options = { insecureSkipTLSVerify: true };
+    export default function () {
+      for (let i = 0; i < 3; i++) http.get(__ENV.BASE + '/', { headers: { Connection: 'close' } });
+    }`);
+  const h = await harness(script, { env: { BASE: base } });
+  try {
+    await h.iterate();
+    expect(h.of('http_req_tls_handshaking').map((s) => s.value > 0)).toEqual([true, true, true]);
+    expect(resumed).toEqual([false, false, false]);
+  } finally {
+    server.off('secureConnection', onSecure);
+    await h.close();
+  }
+});
