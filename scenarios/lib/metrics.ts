@@ -12,6 +12,7 @@ const tls = new Trend('s2s_tls_ms', true);
 const ttfb = new Trend('s2s_ttfb_ms', true);
 const errors = new Rate('s2s_errors');
 const calls = new Counter('s2s_calls');
+const cold = new Rate('s2s_first_cold');
 
 export const k6Sink: MetricSink = {
   latency: (v, tags) => latency.add(v, tags),
@@ -23,4 +24,5 @@ export const k6Sink: MetricSink = {
   ttfb: (v, tags) => ttfb.add(v, tags),
   error: (failed, tags) => errors.add(failed, tags),
   calls: (n, tags) => calls.add(n, tags),
+  cold: (isCold, tags) => cold.add(isCold, tags),
 };

@@ -3,7 +3,7 @@
 // No k6 import here, so the runner and its tests can compute the very same options.
 import type { ScenarioConfig } from './config.ts';
 
-/** The nine metrics the scenarios emit (names are part of the contract, see DESIGN.md). */
+/** The ten metrics the scenarios emit (names are part of the contract, see DESIGN.md and the README). */
 export const S2S_METRICS = [
   's2s_latency_ms',
   's2s_first_ms',
@@ -14,6 +14,7 @@ export const S2S_METRICS = [
   's2s_ttfb_ms',
   's2s_errors',
   's2s_calls',
+  's2s_first_cold',
 ] as const;
 
 /** Trend stats of scenario runs: `count` lets reports recompute the post's mean of all calls. */

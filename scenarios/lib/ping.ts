@@ -11,15 +11,27 @@ export function pairTags(config: ScenarioConfig, pair: PairConfig): SampleTags {
   return { platform: config.platform, source: pair.source, target: pair.target, auth: pair.auth, connection: config.connection };
 }
 
-/** GET <ping>/ping?target=…&count=…&samples=1 and record the batch; returns false when ping gave no usable answer. */
-export function pingBatch(config: ScenarioConfig, pair: PairConfig, count: number): boolean {
+/**
+ * What ping's first call of a batch pays for: `probe` measures a cold first call every batch (token fetched for
+ * it, new connection, full TLS); `load` keeps ping's cached token (its first calls are not cold).
+ */
+export function tokenMode(config: ScenarioConfig): 'fresh' | 'cached' {
+  return config.scenario === 'load' ? 'cached' : 'fresh';
+}
+
+/**
+ * GET <ping>/ping?target=…&count=…&samples=1 and record the batch; false when ping gave no usable answer.
+ * Async (http.asyncRequest): the embedded engine then runs the VU on its main loop, where nothing can cut the
+ * synchronous recording of an answer in half (see record.ts).
+ */
+export async function pingBatch(config: ScenarioConfig, pair: PairConfig, count: number): Promise<boolean> {
   const ping = config.pings.find((p) => p.source === pair.source);
   if (!ping) throw new Error(`no ping for source ${pair.source}`); // validateConfig rules this out
   const tags = pairTags(config, pair);
   const headers: Record<string, string> = {};
-  if (ping.tokenEnv) headers.Authorization = `Bearer ${bearer(ping.tokenEnv, config.tokenBroker)}`;
-  const query = `target=${encodeURIComponent(pair.target)}&count=${count}&auth=${pair.pingAuth}&connection=${config.connection}&samples=1&format=json`;
-  const res = http.get(`${ping.url}/ping?${query}`, {
+  if (ping.tokenEnv) headers.Authorization = `Bearer ${await bearer(ping.tokenEnv, config.tokenBroker)}`;
+  const query = `target=${encodeURIComponent(pair.target)}&count=${count}&auth=${pair.pingAuth}&connection=${config.connection}&token=${tokenMode(config)}&samples=1&format=json`;
+  const res = await http.asyncRequest('GET', `${ping.url}/ping?${query}`, null, {
     headers,
     timeout: config.requestTimeout,
     responseType: 'text',

@@ -1,6 +1,6 @@
 // Turns what was measured (a ping answer, or the VU's own direct calls) into samples of the contract's
 // metrics. Written against a small sink interface so it runs in k6 (metrics.ts) and in vitest alike.
-import type { PingResult } from '../../src/contract/ping.ts';
+import type { FirstCallCold, PingResult } from '../../src/contract/ping.ts';
 
 export type SampleTags = {
   platform: string;
@@ -8,6 +8,16 @@ export type SampleTags = {
   target: string;
   auth: string;
   connection: string;
+};
+
+/** What a first call paid for, as tags of its `s2s_first_cold` sample (tag values are part of the contract). */
+export type ColdTags = SampleTags & {
+  /** fetched | cached | none (the hop needs no token). */
+  first_token: string;
+  /** new | reused. */
+  first_conn: string;
+  /** full | resumed | none (plain HTTP, or no handshake on a reused connection). */
+  first_tls: string;
 };
 
 export interface MetricSink {
@@ -21,6 +31,20 @@ export interface MetricSink {
   /** One sample per inner call: true = failed. */
   error(failed: boolean, tags: SampleTags): void;
   calls(n: number, tags: SampleTags): void;
+  /** One sample per first call: true = cold (token fetched when needed, new connection, full TLS or plain HTTP). */
+  cold(cold: boolean, tags: ColdTags): void;
+}
+
+/** The `s2s_first_cold` sample of a first call: cold when it paid for everything a first call can pay for. */
+export function recordCold(c: FirstCallCold, needsToken: boolean, tags: SampleTags, sink: MetricSink): boolean {
+  const cold = (!needsToken || c.tokenFetched) && c.newConnection && c.tlsHandshake !== 'resumed';
+  sink.cold(cold, {
+    ...tags,
+    first_token: needsToken ? (c.tokenFetched ? 'fetched' : 'cached') : 'none',
+    first_conn: c.newConnection ? 'new' : 'reused',
+    first_tls: c.tlsHandshake,
+  });
+  return cold;
 }
 
 export interface RecordOutcome {
@@ -32,7 +56,12 @@ export interface RecordOutcome {
   warmMissing: number;
 }
 
-/** Records one ping batch answer. */
+/**
+ * Records one ping batch answer, everything in one synchronous run (no await): the embedded engine can only
+ * interrupt a VU at an await, so a ping answer's samples and counters land together or not at all. The call
+ * count comes last, as the commit mark of the batch: real k6 can interrupt a VU anywhere, and a run whose
+ * calls disagree with its samples is then named by the runner (see src/runner/consistency.ts).
+ */
 export function recordPingResult(result: PingResult, tags: SampleTags, sink: MetricSink): RecordOutcome {
   const first = result.first;
   // Phases only mean something when the first call got an answer; a refused connection is counted as an error.
@@ -44,6 +73,7 @@ export function recordPingResult(result: PingResult, tags: SampleTags, sink: Met
     sink.connect(p.connectMs, tags);
     sink.tls(p.tlsMs, tags);
     sink.ttfb(p.ttfbMs, tags);
+    if (first.cold) recordCold(first.cold, result.auth === 'id-token', tags, sink);
   }
   const samples = result.samplesMs ?? [];
   for (const v of samples) sink.latency(v, tags);
@@ -76,20 +106,35 @@ export interface CallTimings {
  * Records one call the VU made itself. The first call of a batch goes to the first-call metrics
  * (k6's http_req_duration excludes connect and TLS, so total adds them back); later calls are warm.
  */
+/** How the first call of a direct batch got its token: fetched for it (cold), or none needed. */
+export interface DirectToken {
+  needed: boolean;
+  fetched: boolean;
+  /** Time to obtain it, ms (0 when not fetched). */
+  ms: number;
+}
+
 export function recordDirectCall(
-  call: { ok: boolean; timings: CallTimings; first: boolean },
+  call: { ok: boolean; timings: CallTimings; first: boolean; https?: boolean; token?: DirectToken },
   tags: SampleTags,
   sink: MetricSink,
 ): void {
   const t = call.timings;
-  const totalMs = t.blocked + t.connecting + t.tls_handshaking + t.duration;
+  const token = call.token ?? { needed: false, fetched: false, ms: 0 };
+  // The token fetch is part of the first call, as in ping's batches.
+  const totalMs = t.blocked + t.connecting + t.tls_handshaking + t.duration + (call.first ? token.ms : 0);
   if (call.first) {
     if (call.ok) {
       sink.first(totalMs, tags);
-      sink.token(0, tags); // the runner fetched the token before the run: no token time on this hop
+      sink.token(token.ms, tags);
       sink.connect(t.connecting, tags);
       sink.tls(t.tls_handshaking, tags);
       sink.ttfb(t.sending + t.waiting, tags);
+      // Neither engine resumes TLS sessions (k6 v1.3.0 checked; the embedded engine keeps no session cache),
+      // so a handshake on a new connection is a full one.
+      const newConnection = t.connecting > 0;
+      const tlsHandshake = call.https && t.tls_handshaking > 0 ? 'full' : 'none';
+      recordCold({ tokenFetched: token.fetched, newConnection, tlsHandshake }, token.needed, tags, sink);
     }
   } else if (call.ok) {
     sink.latency(totalMs, tags);

@@ -1,6 +1,8 @@
 // Bearer tokens for the hops the VU makes itself (a private ping, a private direct target). The runner puts
 // them in env vars (never in files or argv); for runs longer than a token's lifetime it also serves fresh
-// ones on loopback (the token broker), fetched here shortly before the current one expires.
+// ones on loopback (the token broker), fetched here shortly before the current one expires. A batch that
+// measures a cold first call asks the broker for a token minted now (`freshToken`), and times it.
+// Async (http.asyncRequest) like every scenario call: see ping.ts for why.
 import http from 'k6/http';
 import encoding from 'k6/encoding';
 import type { TokenBrokerConfig } from './config.ts';
@@ -29,8 +31,16 @@ function expiryOf(token: string): number | null {
   }
 }
 
+function brokerGet(broker: TokenBrokerConfig, envName: string, fresh: boolean) {
+  return http.asyncRequest('GET', `${broker.url}/token?env=${encodeURIComponent(envName)}${fresh ? '&fresh=1' : ''}`, null, {
+    headers: { 'X-S2S-Broker-Key': __ENV[broker.keyEnv] ?? '' },
+    tags: { name: 's2s-token-broker' },
+    responseType: 'text',
+  });
+}
+
 /** The current token held in `envName`, refreshed through the broker when it is about to expire. */
-export function bearer(envName: string, broker: TokenBrokerConfig | null): string {
+export async function bearer(envName: string, broker: TokenBrokerConfig | null): Promise<string> {
   let entry = cache[envName];
   if (entry === undefined) {
     const token = __ENV[envName];
@@ -43,11 +53,7 @@ export function bearer(envName: string, broker: TokenBrokerConfig | null): strin
   const nowMs = Date.now();
   if (broker && entry.expSec !== null && nowMs >= entry.nextAttemptMs && nowMs / 1000 > entry.expSec - broker.refreshBeforeExpirySec) {
     entry.nextAttemptMs = nowMs + BROKER_RETRY_MS;
-    const res = http.get(`${broker.url}/token?env=${encodeURIComponent(envName)}`, {
-      headers: { 'X-S2S-Broker-Key': __ENV[broker.keyEnv] ?? '' },
-      tags: { name: 's2s-token-broker' },
-      responseType: 'text',
-    });
+    const res = await brokerGet(broker, envName, false);
     if (res.status === 200 && typeof res.body === 'string' && res.body.length > 0) {
       entry = { token: res.body, expSec: expiryOf(res.body), nextAttemptMs: nowMs + BROKER_RETRY_MS };
       cache[envName] = entry;
@@ -56,4 +62,20 @@ export function bearer(envName: string, broker: TokenBrokerConfig | null): strin
     }
   }
   return entry.token;
+}
+
+/** A token minted for this call (the cold first call of a batch pays its fetch) and how long it took, ms. */
+export async function freshToken(envName: string, broker: TokenBrokerConfig | null): Promise<{ token: string; ms: number; fetched: boolean }> {
+  if (broker) {
+    const res = await brokerGet(broker, envName, true);
+    if (res.status === 200 && typeof res.body === 'string' && res.body.length > 0) {
+      const t = res.timings;
+      const ms = t.blocked + t.connecting + t.tls_handshaking + t.duration;
+      // bearer() keeps its own refresh rule for the calls after this one (a batch longer than a token's life).
+      cache[envName] = { token: res.body, expSec: expiryOf(res.body), nextAttemptMs: 0 };
+      return { token: res.body, ms, fetched: true };
+    }
+    console.warn(`token broker: no fresh token for ${envName} (status ${res.status}); this batch's first call uses the cached one`);
+  }
+  return { token: await bearer(envName, broker), ms: 0, fetched: false };
 }

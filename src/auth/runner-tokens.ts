@@ -73,11 +73,11 @@ export class RunnerTokens {
     return this.mode;
   }
 
-  /** An ID token whose audience is the service URL's origin. Never log it. */
-  async get(serviceUrl: string): Promise<string> {
+  /** An ID token whose audience is the service URL's origin; `fresh` skips the cache (a cold first call). Never log it. */
+  async get(serviceUrl: string, options: { fresh?: boolean } = {}): Promise<string> {
     const audience = audienceFor(serviceUrl);
     try {
-      return await this.cache.get(audience);
+      return await (options.fresh ? this.cache.fresh(audience) : this.cache.get(audience));
     } catch (error) {
       if (error instanceof RunnerTokenError) throw error;
       // The cache's IdTokenError keeps the real cause (e.g. our gcloud error) readable; redact once more anyway.

@@ -60,6 +60,17 @@ describe('renderJunit', () => {
     expect(checks.testcase[1].name).toBe('ok "quoted"');
   });
 
+  it('a threshold whose sub-metric got no sample is a skipped case ("no samples"), not a pass', () => {
+    const xml = renderJunit(meta([{ metric: 's2s_latency_ms{target:nope}', expression: 'p(95)<20', ok: true, observed: null, noSamples: true }]));
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const doc = parse(xml);
+    expect(doc.testsuites.skipped).toBe('1');
+    expect(doc.testsuites.failures).toBe('0');
+    const [thresholds] = doc.testsuites.testsuite;
+    expect(thresholds.skipped).toBe('1');
+    expect(thresholds.testcase[0].skipped.message).toMatch(/^no samples: s2s_latency_ms\{target:nope\} received none/);
+  });
+
   it('is still valid XML with no thresholds and no checks', () => {
     const xml = renderJunit(meta([]));
     expect(XMLValidator.validate(xml)).toBe(true);

@@ -20,6 +20,8 @@ interface Case {
   classname: string;
   name: string;
   failure?: { message: string; detail: string };
+  /** Nothing was measured (a threshold on a sub-metric without samples): neither passed nor failed. */
+  skipped?: string;
 }
 
 function xmlEscape(s: string): string {
@@ -46,6 +48,7 @@ function formatObserved(metric: string, expression: string, observed: number | n
 function thresholdCases(meta: RunMeta): Case[] {
   return meta.thresholds.map((t) => {
     const c: Case = { classname: `thresholds.${t.metric}`, name: `${t.metric}: ${t.expression}` };
+    if (t.ok && t.noSamples) c.skipped = `no samples: ${t.metric} received none during run ${meta.id}, so ${t.expression} tested nothing`;
     if (!t.ok) {
       const observed = formatObserved(t.metric, t.expression, t.observed);
       c.failure = {
@@ -87,16 +90,20 @@ export function renderJunit(meta: RunMeta, rootGroup?: GroupLike): string {
   ];
   const total = suites.reduce((n, s) => n + s.cases.length, 0);
   const failures = suites.reduce((n, s) => n + s.cases.filter((c) => c.failure).length, 0);
+  const skippedAll = suites.reduce((n, s) => n + s.cases.filter((c) => c.skipped !== undefined).length, 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="s2s-latency ${xmlEscape(meta.platform)}/${xmlEscape(meta.scenario)}" tests="${total}" failures="${failures}" errors="0" time="${seconds}">`,
+    `<testsuites name="s2s-latency ${xmlEscape(meta.platform)}/${xmlEscape(meta.scenario)}" tests="${total}" failures="${failures}" errors="0" skipped="${skippedAll}" time="${seconds}">`,
   ];
   for (const s of suites) {
     const f = s.cases.filter((c) => c.failure).length;
-    lines.push(`  <testsuite name="${xmlEscape(s.name)}" tests="${s.cases.length}" failures="${f}" errors="0" skipped="0" time="${seconds}" timestamp="${xmlEscape(meta.startedAt)}">`);
+    const skipped = s.cases.filter((c) => c.skipped !== undefined).length;
+    lines.push(`  <testsuite name="${xmlEscape(s.name)}" tests="${s.cases.length}" failures="${f}" errors="0" skipped="${skipped}" time="${seconds}" timestamp="${xmlEscape(meta.startedAt)}">`);
     for (const c of s.cases) {
       const open = `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}" time="0"`;
-      if (!c.failure) {
+      if (c.skipped !== undefined) {
+        lines.push(`${open}>`, `      <skipped message="${xmlEscape(c.skipped)}"/>`, '    </testcase>');
+      } else if (!c.failure) {
         lines.push(`${open}/>`);
       } else {
         lines.push(`${open}>`);

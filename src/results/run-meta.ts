@@ -28,6 +28,48 @@ export const thresholdVerdictSchema = z.object({
   /** Observed value of the aggregation the expression tests (ms for time Trends), when known. */
   observed: z.number().nullable().optional(),
   abortOnFail: z.boolean().optional(),
+  /**
+   * The (sub-)metric received no sample by the end of the run: the engine still says `ok` (k6 evaluates an
+   * empty Trend as 0), but nothing was measured, so it is shown as "no samples", never as passed.
+   */
+  noSamples: z.boolean().optional(),
+});
+
+/** What the first call of a batch includes in this run, and how it came out per pair. */
+export const firstCallSchema = z.object({
+  /** True when every batch's first call is cold (probe, direct); false for load (warm token). */
+  cold: z.boolean(),
+  /** What the first call's time includes, e.g. ["ID token fetch", "DNS", "TCP connect", "TLS handshake (full)", …]. */
+  includes: z.array(z.string()),
+  /** What it never includes, e.g. ["instance cold start"]. */
+  excludes: z.array(z.string()),
+  /** How the scenario makes it so, in one sentence. */
+  how: z.string(),
+  pairs: z.array(
+    z.object({
+      source: z.string(),
+      target: z.string(),
+      /** First calls recorded (one per batch that got an answer). */
+      batches: z.number().int().nonnegative(),
+      /** First calls that were cold as observed (s2s_first_cold), null when not recorded. */
+      coldBatches: z.number().int().nonnegative().nullable(),
+      medianMs: z.number().nullable(),
+      maxMs: z.number().nullable(),
+    }),
+  ),
+  /** Local platform: ID tokens the metadata emulator minted during the engine run, per audience. */
+  tokenRequests: z.record(z.string(), z.number().int().nonnegative()).optional(),
+});
+
+/** A platform process that exited while the run was going on (local platform). */
+export const serviceExitSchema = z.object({
+  name: z.string(),
+  pid: z.number().int(),
+  code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  at: z.iso.datetime(),
+  /** Seconds after the engine started. */
+  afterSec: z.number(),
 });
 
 export const runMetaSchema = z.object({
@@ -59,6 +101,13 @@ export const runMetaSchema = z.object({
   status: z.enum(['passed', 'thresholds-crossed', 'aborted', 'interrupted', 'error', 'running']),
   interrupted: z.boolean(),
   thresholds: z.array(thresholdVerdictSchema),
+  /** Runs made together by `--repeat N`: one id for the group, this run's place in it (1-based). */
+  group: z.object({ id: z.string(), index: z.number().int().positive(), of: z.number().int().positive() }).optional(),
+  firstCall: firstCallSchema.optional(),
+  /** Platform processes that exited during the run (empty or absent: none did). */
+  serviceExits: z.array(serviceExitSchema).optional(),
+  /** Problems with what was recorded (e.g. an interrupted batch recorded in part), one line each. */
+  recordingProblems: z.array(z.string()).optional(),
   /** Files in the folder, relative names. */
   files: z.object({
     summary: z.string().optional(),

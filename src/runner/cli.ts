@@ -14,9 +14,12 @@ import { defaultThresholds } from './default-thresholds.ts';
 import { engineCommand, engineVersion, selectEngine, type SelectedEngine } from './engine.ts';
 import { dashboardFiles, planDashboard, RunnerDashboard, type DashboardEngineInput, type DashboardPlan } from './dashboard.ts';
 import { FlagError, helpText, parseRunnerFlags, type RunnerFlags } from './flags.ts';
-import { openPlatform, PlatformUnavailableError, type PlatformSession } from './platform.ts';
+import { openPlatform, PlatformUnavailableError, type PlatformSession, type ServiceExitEvent } from './platform.ts';
 import { buildScenarioConfig, expectedDurationSec, loadVUs, recordedConfig, requestTimeoutSec, tokenEnvNames, type TokenEnvNames } from './run-config.ts';
-import { pairRows, renderTable } from './table.ts';
+import { pairRows, renderTable, tableCaption } from './table.ts';
+import { partialBatches } from './consistency.ts';
+import { firstCallRecord, tokenRequestsBetween } from './first-call.ts';
+import { knownTags, unknownTagProblems, type Topology } from './tag-check.ts';
 import { RunSignals } from './signals.ts';
 import { mergeThresholds } from './thresholds.ts';
 import { startTokenBroker, type TokenBroker } from './token-broker.ts';
@@ -45,6 +48,8 @@ function refreshBeforeExpirySec(env: NodeJS.ProcessEnv): number {
 }
 
 const EXIT_USAGE = 2;
+/** k6's invalid-config code: also what the runner gives for a threshold naming a tag value the run cannot produce. */
+const EXIT_INVALID_CONFIG = 104;
 const EXIT_INTERRUPTED = 130;
 
 function statusOf(exitCode: number | null, interrupted: boolean): RunMeta['status'] {
@@ -161,6 +166,19 @@ async function checkResultsDir(flags: RunnerFlags, ui: Ui): Promise<void> {
   }
 }
 
+/** Thresholds may only name tag values this run produces (exit 104 otherwise); local: before anything starts. */
+async function checkThresholdTags(flags: RunnerFlags, resolved: Topology | null, ui: Ui): Promise<void> {
+  let topology = resolved;
+  if (topology === null) {
+    if (flags.platform !== 'local') return; // cloud: checked once the deploy state is read
+    topology = (await import('../platforms/local/index.ts')).LOCAL_TOPOLOGY;
+  }
+  const problems = unknownTagProblems(flags.thresholds, knownTags(topology, flags.scenario, DIRECT_SOURCE), `${flags.platform} platform, ${flags.scenario} scenario`);
+  if (problems.length === 0) return;
+  for (const line of problems) ui.err(`scenario: ${line}`);
+  throw new RunnerExit(EXIT_INVALID_CONFIG);
+}
+
 async function bundleIfStale(flags: RunnerFlags, ui: Ui): Promise<void> {
   if (!isBuildStale()) return;
   // Bundle only: types do not change the output, and a type-check costs seconds to tens of seconds on a
@@ -264,6 +282,19 @@ function engineLaunch(p: Prepared, session: PlatformSession, folder: RunFolder, 
   return { config, command: cmd.command, args: cmd.args, env };
 }
 
+/** Names every platform process that dies while the engine runs, at once (stderr) and in run.json. */
+function watchServices(session: PlatformSession, ui: Ui): { exits: ServiceExitEvent[]; startedMs: number; stop: () => void } {
+  const exits: ServiceExitEvent[] = [];
+  const startedMs = Date.now();
+  const stop =
+    session.onServiceExit?.((e) => {
+      exits.push(e);
+      const how = e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
+      ui.err(`scenario: ${e.name} (pid ${e.pid}) exited ${((e.at.getTime() - startedMs) / 1000).toFixed(1)} s into the run (${how}); calls to it fail from now on.`);
+    }) ?? (() => {});
+  return { exits, startedMs, stop };
+}
+
 async function runEngine(launch: EngineLaunch, io: RunnerIo, signals: RunSignals): Promise<EngineExit> {
   try {
     return await new Promise<EngineExit>((resolve, reject) => {
@@ -293,13 +324,30 @@ interface Recorded {
   exitCode: number | null;
 }
 
+/** What happened around the engine run that run.json must say: its group, dead services, tokens minted. */
+interface RunContext {
+  group: RunMeta['group'] | undefined;
+  watch: ReturnType<typeof watchServices>;
+  tokenRequests: Record<string, number> | undefined;
+}
+
+/** The measured pairs with their auth, in the config's order. */
+function measuredPairs(session: PlatformSession, launch: EngineLaunch): Array<{ source: string; target: string; auth: string }> {
+  const resolved = session.resolved;
+  const auths = new Map(resolved.pairs.map((x) => [`${x.source}\u0000${x.target}`, x.auth]));
+  for (const d of resolved.direct) auths.set(`${DIRECT_SOURCE}\u0000${d.name}`, d.auth);
+  return measuredKeys(launch.config).map((k) => ({ ...k, auth: auths.get(`${k.source}\u0000${k.target}`) ?? '?' }));
+}
+
 /** Read what the engine wrote, build run.json (validated), and finalize the folder atomically. */
-async function record(p: Prepared, session: PlatformSession, folder: RunFolder, launch: EngineLaunch, startedAt: Date, exit: EngineExit, interrupted: boolean): Promise<Recorded> {
+async function record(p: Prepared, session: PlatformSession, folder: RunFolder, launch: EngineLaunch, startedAt: Date, exit: EngineExit, interrupted: boolean, ctx: RunContext): Promise<Recorded> {
   const { flags, engine } = p;
   const exitCode = exit.code ?? (exit.signal ? EXIT_INTERRUPTED : null);
   const summary = await readSummary(folder.file(RUN_FILES.summary));
   const verdicts = summary ? thresholdVerdicts(summary) : [];
   const consoleText = summary ? await renderConsole(summary) : null;
+  const ndjson = folder.file(RUN_FILES.metrics);
+  const recordingProblems = interrupted && flags.outNdjson && existsSync(ndjson) ? await partialBatches(ndjson).catch(() => []) : [];
   const endedAt = new Date();
   const meta = {
     schemaVersion: RUN_SCHEMA_VERSION,
@@ -317,6 +365,10 @@ async function record(p: Prepared, session: PlatformSession, folder: RunFolder, 
     status: statusOf(exitCode, interrupted),
     interrupted,
     thresholds: verdicts,
+    ...(ctx.group ? { group: ctx.group } : {}),
+    ...(summary ? { firstCall: firstCallRecord(flags.scenario, pairRows(summary, measuredPairs(session, launch)), ctx.tokenRequests) } : {}),
+    serviceExits: ctx.watch.exits.map((e) => ({ name: e.name, pid: e.pid, code: e.code, signal: e.signal, at: e.at.toISOString(), afterSec: Math.round((e.at.getTime() - ctx.watch.startedMs) / 100) / 10 })),
+    ...(recordingProblems.length ? { recordingProblems } : {}),
   } satisfies Omit<RunMeta, 'id' | 'files'>;
   runMetaSchema.omit({ id: true, files: true }).parse(meta);
   const written = await folder.finalize({
@@ -331,42 +383,41 @@ async function record(p: Prepared, session: PlatformSession, folder: RunFolder, 
 function render(p: Prepared, session: PlatformSession, launch: EngineLaunch, rec: Recorded, exit: EngineExit, tokens: RunnerTokenSet, engineMs: number, ui: Ui): void {
   const { flags, engine } = p;
   const resolved = session.resolved;
+  const meta = rec.written.meta;
   ui.out('');
   if (rec.summary) {
-    const auths = new Map(resolved.pairs.map((x) => [`${x.source}\u0000${x.target}`, x.auth]));
-    for (const d of resolved.direct) auths.set(`${DIRECT_SOURCE}\u0000${d.name}`, d.auth);
-    const pairs = measuredKeys(launch.config).map((k) => ({ ...k, auth: auths.get(`${k.source}\u0000${k.target}`) ?? '?' }));
-    ui.out(`${resolved.platform} · ${flags.scenario} · ${flags.connection} connection · times in ms (first = first call of a batch; mean all = the post's average; p50/p95/p99 = warm calls)`);
-    ui.out(renderTable(pairRows(rec.summary, pairs)));
+    ui.out(tableCaption(resolved.platform, flags.scenario, flags.connection));
+    ui.out(renderTable(pairRows(rec.summary, measuredPairs(session, launch))));
     ui.out('');
     ui.out(renderVerdicts(rec.verdicts));
     if (flags.githubAnnotations) for (const line of githubAnnotations(rec.written.meta)) ui.out(line);
   } else {
     ui.err(`scenario: the engine wrote no summary (exit ${rec.exitCode ?? exit.signal}); the run folder records what is known.`);
   }
+  for (const e of meta.serviceExits ?? []) ui.err(`scenario: ${e.name} (pid ${e.pid}) exited ${e.afterSec} s into the run (${e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`}): its calls after that are errors.`);
+  for (const line of meta.recordingProblems ?? []) ui.err(`scenario: ${line}`);
   if (tokens.broker && tokens.broker.served() > 0) ui.out(`token broker: ${tokens.broker.served()} refreshed token(s) handed to the engine`);
   const shown = path.relative(process.cwd(), rec.written.dir);
   ui.out(`run folder: ${shown.startsWith('..') || shown === '' ? rec.written.dir : shown} (${rec.written.meta.status}, engine ${engine.name}, ${Math.round(engineMs / 100) / 10} s)`);
 }
 
-/** One scenario run, as its named phases: prepare, bundle, start the platform, tokens, run, record, render. */
-export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<number> {
-  const ui: Ui = { out: (text) => io.stdout.write(`${text}\n`), err: (text) => io.stderr.write(`${redactTokens(text)}\n`) };
-  const prepared = prepare(argv, ui);
-  if (typeof prepared === 'number') return prepared;
-  const { flags, engine } = prepared;
+/** A group id shared by the runs of one `--repeat N`: when they started, plus a little randomness. */
+function newGroupId(): string {
+  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${Math.random().toString(36).slice(2, 8)}`;
+}
 
-  const signals = new RunSignals(ui.err);
+/** One run, as its named phases: start the platform, tokens, run the engine, record, render. */
+async function runOnce(prepared: Prepared, io: RunnerIo, ui: Ui, signals: RunSignals, group: RunMeta['group'] | undefined): Promise<number> {
+  const { flags } = prepared;
   let session: PlatformSession | null = null;
   let folder: RunFolder | null = null;
   let tokens: RunnerTokenSet | null = null;
   let dashboard: RunnerDashboard | null = null;
+  let watch: ReturnType<typeof watchServices> | null = null;
   try {
-    await checkResultsDir(flags, ui);
-    await bundleIfStale(flags, ui);
-    ui.out(`scenario: ${flags.scenario} on ${flags.platform}, engine: ${engine.reason}`);
     dashboard = await openDashboard(prepared, ui);
     session = await startPlatform(flags, ui, signals);
+    if (flags.platform !== 'local') await checkThresholdTags(flags, session.resolved, ui);
     tokens = await fetchRunnerTokens(session, flags, ui);
 
     const startedAt = new Date();
@@ -374,13 +425,17 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
     const files = dashboardFiles((name) => (folder as RunFolder).file(name));
     const launch = engineLaunch(prepared, session, folder, tokens, await dashboard.engineInput(files));
     dashboard.beforeEngine(buildThresholds(launch.config));
-    const engineStartedMs = Date.now();
+    const tokensBefore = session.tokenRequests?.();
+    watch = watchServices(session, ui);
     const exit = await runEngine(launch, io, signals);
+    watch.stop();
+    const after = session.tokenRequests?.();
     await dashboard.afterEngine(files);
-    const rec = await record(prepared, session, folder, launch, startedAt, exit, signals.interrupted);
+    const ctx: RunContext = { group, watch, tokenRequests: tokensBefore && after ? tokenRequestsBetween(tokensBefore, after) : undefined };
+    const rec = await record(prepared, session, folder, launch, startedAt, exit, signals.interrupted, ctx);
     folder = null;
     await dashboard.copyExport(rec.written.dir, ui.err);
-    render(prepared, session, launch, rec, exit, tokens, Date.now() - engineStartedMs, ui);
+    render(prepared, session, launch, rec, exit, tokens, Date.now() - watch.startedMs, ui);
     // An interrupted run is not a pass, even when the engine stopped cleanly.
     if (signals.interrupted && rec.exitCode === 0) return EXIT_INTERRUPTED;
     return rec.exitCode ?? 1;
@@ -389,16 +444,43 @@ export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<numb
     ui.err(`scenario: ${(e as Error).message}`);
     return e instanceof FlagError || e instanceof PlatformUnavailableError ? EXIT_USAGE : 1;
   } finally {
-    try {
-      await dashboard?.close();
-      const kept = await folder?.abandon();
-      if (kept) ui.err(`scenario: the run's files are kept in ${kept}`);
-      await tokens?.broker?.close();
-      await session?.stop();
-    } finally {
-      // Last: a signal that arrives while the platform stops must not kill us half-way through.
-      signals.dispose();
+    watch?.stop();
+    await dashboard?.close();
+    const kept = await folder?.abandon();
+    if (kept) ui.err(`scenario: the run's files are kept in ${kept}`);
+    await tokens?.broker?.close();
+    await session?.stop();
+  }
+}
+
+/** A scenario run: prepare, check the thresholds, bundle, then the run itself (`--repeat N`: N runs in a row). */
+export async function runScenarioCli(argv: string[], io: RunnerIo): Promise<number> {
+  const ui: Ui = { out: (text) => io.stdout.write(`${text}\n`), err: (text) => io.stderr.write(`${redactTokens(text)}\n`) };
+  const prepared = prepare(argv, ui);
+  if (typeof prepared === 'number') return prepared;
+  const { flags, engine } = prepared;
+  const signals = new RunSignals(ui.err);
+  try {
+    await checkThresholdTags(flags, null, ui);
+    await checkResultsDir(flags, ui);
+    await bundleIfStale(flags, ui);
+    const groupId = flags.repeat > 1 ? newGroupId() : null;
+    let code = 0;
+    for (let i = 1; i <= flags.repeat; i++) {
+      ui.out(`scenario: ${flags.scenario} on ${flags.platform}, engine: ${engine.reason}${groupId ? ` — run ${i} of ${flags.repeat} (group ${groupId})` : ''}`);
+      const c = await runOnce(prepared, io, ui, signals, groupId ? { id: groupId, index: i, of: flags.repeat } : undefined);
+      if (code === 0) code = c;
+      // A usage error, a tool failure or Ctrl-C ends the series; a crossed threshold (99) does not.
+      if (signals.interrupted || (c !== 0 && c !== 99)) break;
     }
+    if (groupId) ui.out(`repeat: group ${groupId}; compare groups with npm run compare -- '<baseline runs>' '<candidate runs>' (one run = one observation)`);
+    return code;
+  } catch (e) {
+    if (e instanceof RunnerExit) return e.code;
+    ui.err(`scenario: ${(e as Error).message}`);
+    return e instanceof FlagError ? EXIT_USAGE : 1;
+  } finally {
+    signals.dispose();
   }
 }
 

@@ -5,7 +5,7 @@ describe('parseRunnerFlags', () => {
   it('defaults: probe, 1000 calls, 1 batch, reuse, auto engine, ndjson on for probe', () => {
     expect(parseRunnerFlags(['local'])).toEqual({
       platform: 'local', scenario: 'probe', count: 1000, batches: 1, connection: 'reuse', ratePerSec: 100, duration: '30s',
-      stages: null, batchCount: 10, maxVUs: null, thresholds: [], engine: 'auto', outNdjson: true, resultsDir: 'results',
+      stages: null, batchCount: 10, maxVUs: null, thresholds: [], repeat: 1, engine: 'auto', outNdjson: true, resultsDir: 'results',
       pongDelayMs: null, dashboard: false, quiet: false, githubAnnotations: process.env.GITHUB_ACTIONS === 'true',
     });
   });

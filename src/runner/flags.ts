@@ -36,6 +36,7 @@ export const FLAG_SPECS = {
   stages: { type: 'string', help: 'load: ramping-arrival-rate stages "30s:100,1m:500,30s:0" (duration:rate), instead of --rate/--duration' },
   'batch-count': { type: 'string', default: '10', help: 'load: inner calls per ping request' },
   'max-vus': { type: 'string', help: 'load: VU cap for the arrival-rate executor (default: 4 × rate, at most 1000)' },
+  repeat: { type: 'string', default: '1', help: 'run the scenario N times in a row (each its own run folder, one group id): run-to-run variation for npm run compare' },
   threshold: { type: 'string', multiple: true, help: "add/override a threshold, repeatable: 's2s_latency_ms{target:pong-sec}=p(95)<20'" },
   engine: { type: 'string', default: 'auto', help: 'auto | k6 | embedded (auto = k6 if on PATH or K6_BIN, else embedded)' },
   'out-ndjson': { type: 'boolean', help: 'write metrics.ndjson.gz (always on for probe and direct; off by default for load)' },
@@ -59,6 +60,8 @@ export interface RunnerFlags {
   batchCount: number;
   maxVUs: number | null;
   thresholds: ThresholdFlag[];
+  /** Runs in a row (each with its own platform start and run folder), sharing a group id. */
+  repeat: number;
   engine: EngineChoice;
   outNdjson: boolean;
   resultsDir: string;
@@ -180,6 +183,7 @@ export function parseRunnerFlags(argv: readonly string[]): RunnerFlags | null {
         throw new FlagError((err as Error).message);
       }
     }),
+    repeat: intFlag('repeat', v.repeat, 1, 1000),
     engine: oneOf('engine', v.engine, ['auto', 'k6', 'embedded'] as const),
     outNdjson: v['out-ndjson'] ?? scenario !== 'load',
     resultsDir: v['results-dir'],

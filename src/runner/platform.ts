@@ -3,10 +3,23 @@
 import type { PlatformName, ResolvedPlatform } from '../platforms/types.ts';
 import type { TokenSource } from './token-broker.ts';
 
+/** A service of the platform that exited while the run was going on. */
+export interface ServiceExitEvent {
+  name: string;
+  pid: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  at: Date;
+}
+
 export interface PlatformSession {
   resolved: ResolvedPlatform;
   /** ID tokens for private services the runner calls itself (audience = service URL / origin). */
   tokens: TokenSource;
+  /** Local: calls `listener` when one of its processes exits before stop(); returns an unsubscribe. */
+  onServiceExit?(listener: (exit: ServiceExitEvent) => void): () => void;
+  /** Local: ID tokens the metadata emulator minted so far, per audience (cold first calls pay one each). */
+  tokenRequests?(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -31,7 +44,7 @@ export interface OpenPlatformOptions {
 async function cloudTokenSource(log: (line: string) => void): Promise<TokenSource> {
   const { RunnerTokens } = await import('../auth/runner-tokens.ts');
   const tokens = new RunnerTokens({ notice: log });
-  return (serviceUrl) => tokens.get(serviceUrl);
+  return (serviceUrl, options) => tokens.get(serviceUrl, options);
 }
 
 export async function openPlatform(name: PlatformName, opts: OpenPlatformOptions): Promise<PlatformSession> {
@@ -44,7 +57,13 @@ export async function openPlatform(name: PlatformName, opts: OpenPlatformOptions
       // The runner owns Ctrl-C: it stops the engine first, writes the folder, then stops the platform.
       handleSignals: false,
     });
-    return { resolved: local.resolved, tokens: (audience) => local.fetchIdToken(audience), stop: () => local.stop() };
+    return {
+      resolved: local.resolved,
+      tokens: (audience) => local.fetchIdToken(audience),
+      onServiceExit: (listener) => local.onServiceExit(listener),
+      tokenRequests: () => local.tokenRequests(),
+      stop: () => local.stop(),
+    };
   }
   let resolved: ResolvedPlatform;
   try {
@@ -56,9 +75,9 @@ export async function openPlatform(name: PlatformName, opts: OpenPlatformOptions
   let source: TokenSource | null = null;
   return {
     resolved,
-    tokens: async (audience) => {
+    tokens: async (audience, options) => {
       source ??= await cloudTokenSource(opts.notice);
-      return source(audience);
+      return source(audience, options);
     },
     stop: () => resolved.stop(),
   };

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig, validateConfig, type ScenarioConfig } from '../../scenarios/lib/config.ts';
 import { buildOptions, buildThresholds, S2S_METRICS, SUMMARY_TREND_STATS } from '../../scenarios/lib/options.ts';
-import { recordDirectCall, recordPingFailure, recordPingResult, pingResultProblem, type MetricSink, type SampleTags } from '../../scenarios/lib/record.ts';
+import { recordDirectCall, recordPingFailure, recordPingResult, pingResultProblem, type ColdTags, type MetricSink, type SampleTags } from '../../scenarios/lib/record.ts';
 import type { PingResult } from '../contract/ping.ts';
 
 export function goodConfig(over: Partial<ScenarioConfig> = {}): ScenarioConfig {
@@ -120,13 +120,13 @@ describe('buildOptions', () => {
 });
 
 function recordingSink() {
-  const got: Record<string, { v: number | boolean; tags: SampleTags }[]> = {};
-  const push = (k: string) => (v: number | boolean, tags: SampleTags) => {
+  const got: Record<string, { v: number | boolean; tags: SampleTags & Partial<ColdTags> }[]> = {};
+  const push = (k: string) => (v: number | boolean, tags: SampleTags & Partial<ColdTags>) => {
     (got[k] ??= []).push({ v, tags });
   };
   const sink: MetricSink = {
     latency: push('latency'), first: push('first'), token: push('token'), dns: push('dns'), connect: push('connect'),
-    tls: push('tls'), ttfb: push('ttfb'), error: push('error'), calls: push('calls'),
+    tls: push('tls'), ttfb: push('ttfb'), error: push('error'), calls: push('calls'), cold: push('cold'),
   };
   return { got, sink };
 }
@@ -161,6 +161,27 @@ describe('recordPingResult', () => {
     expect(outcome).toEqual({ calls: 4, errors: 1, warmSamples: 3, warmMissing: 0 });
   });
 
+  it('one s2s_first_cold sample per first call, tagged with what it paid for; the call count is recorded last', () => {
+    const order: string[] = [];
+    const { got, sink } = recordingSink();
+    const tracing = Object.fromEntries(Object.entries(sink).map(([k, f]) => [k, (...a: never[]) => (order.push(k), (f as (...x: never[]) => void)(...a))])) as unknown as MetricSink;
+    const cold = { tokenFetched: true, newConnection: true, tlsHandshake: 'full' as const };
+    recordPingResult(pingResult({ first: { ...pingResult().first, cold } }), TAGS, tracing);
+    expect(got.cold).toEqual([{ v: true, tags: { ...TAGS, first_token: 'fetched', first_conn: 'new', first_tls: 'full' } }]);
+    expect(order.at(-1)).toBe('calls');
+    // A cached token, or a resumed TLS session, is not a cold first call.
+    recordPingResult(pingResult({ first: { ...pingResult().first, cold: { ...cold, tokenFetched: false } } }), TAGS, sink);
+    recordPingResult(pingResult({ first: { ...pingResult().first, cold: { ...cold, tlsHandshake: 'resumed' } } }), TAGS, sink);
+    // auth=none needs no token: a new connection with a full handshake is cold.
+    recordPingResult(pingResult({ auth: 'none', first: { ...pingResult().first, cold: { ...cold, tokenFetched: false } } }), TAGS, sink);
+    expect(got.cold?.map((c) => [c.v, c.tags.first_token, c.tags.first_tls])).toEqual([
+      [true, 'fetched', 'full'],
+      [false, 'cached', 'full'],
+      [false, 'fetched', 'resumed'],
+      [true, 'none', 'full'],
+    ]);
+  });
+
   it('no phases when the first call got no answer; reports samples lost to the cap', () => {
     const { got, sink } = recordingSink();
     const r = pingResult({ first: { status: null, errorCode: 'ECONNREFUSED', phasesMs: { tokenMs: 0, dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, totalMs: 1 } }, samplesMs: [1] });
@@ -193,5 +214,18 @@ describe('recordDirectCall', () => {
     expect(got.latency?.map((s) => s.v)).toEqual([1.3]);
     expect(got.error?.map((s) => s.v)).toEqual([false, false, true]);
     expect(got.calls?.length).toBe(3);
+    expect(got.token?.map((s) => s.v)).toEqual([0]);
+    expect(got.cold?.map((s) => [s.v, s.tags.first_token, s.tags.first_conn, s.tags.first_tls])).toEqual([[true, 'none', 'new', 'none']]);
+  });
+
+  it('a private target: the token fetched for the batch is part of the first call, which is cold', () => {
+    const { got, sink } = recordingSink();
+    recordDirectCall({ ok: true, timings, first: true, https: true, token: { needed: true, fetched: true, ms: 4 } }, TAGS, sink);
+    expect(got.first?.[0]?.v).toBeCloseTo(7.9);
+    expect(got.token?.map((s) => s.v)).toEqual([4]);
+    expect(got.cold?.map((s) => [s.v, s.tags.first_token, s.tags.first_conn, s.tags.first_tls])).toEqual([[true, 'fetched', 'new', 'full']]);
+    // A reused connection (no connect, no handshake) is not cold.
+    recordDirectCall({ ok: true, timings: { ...timings, connecting: 0, tls_handshaking: 0 }, first: true, https: true, token: { needed: true, fetched: true, ms: 4 } }, TAGS, sink);
+    expect(got.cold?.[1]?.v).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
-// The post's result table, per source → target, computed from the summary's pair sub-metrics: first request
-// (with its token and TLS share), the mean of all calls as the post computed it, warm mean/p50/p95/p99, errors, n.
+// The post's result table, per source → target, computed from the summary's pair sub-metrics: the first call
+// of a batch as its spread over batches (median and max, with how many batches and how many were cold), its
+// token and TLS share, the mean of all calls as the post computed it, warm mean/p50/p95/p99, errors, n.
 import type { SummaryLike } from './verdicts.ts';
 
 export interface TablePair {
@@ -12,10 +13,18 @@ export interface PairRow {
   source: string;
   target: string;
   auth: string;
-  /** Mean of first calls, ms (null: none recorded). */
-  firstMs: number | null;
-  tokenMs: number | null;
-  tlsMs: number | null;
+  /** Median of the first calls over batches, ms (null: none recorded). */
+  firstMedMs: number | null;
+  /** Slowest first call, ms. */
+  firstMaxMs: number | null;
+  /** First calls recorded (one per batch that got an answer). */
+  firstCount: number;
+  /** First calls that were cold (s2s_first_cold passes) and how many said (null: not recorded, older ping). */
+  cold: { cold: number; of: number } | null;
+  /** Median token fetch of the first calls, ms. */
+  tokenMedMs: number | null;
+  /** Median TLS handshake of the first calls, ms. */
+  tlsMedMs: number | null;
   /** (sum of first + sum of warm) / (count first + count warm), ms: the post's "average". */
   meanAllMs: number | null;
   warmMeanMs: number | null;
@@ -47,11 +56,16 @@ export function pairRows(summary: SummaryLike, pairs: readonly TablePair[]): Pai
     const total = firstCount + warmCount;
     const meanAllMs = total > 0 ? ((firstAvg ?? 0) * firstCount + (warmAvg ?? 0) * warmCount) / total : null;
     const errorsV = values(summary, 's2s_errors', pair);
+    const coldV = values(summary, 's2s_first_cold', pair);
+    const coldOf = (num(coldV?.passes) ?? 0) + (num(coldV?.fails) ?? 0);
     return {
       ...pair,
-      firstMs: firstAvg,
-      tokenMs: firstCount > 0 ? num(values(summary, 's2s_token_ms', pair)?.avg) : null,
-      tlsMs: firstCount > 0 ? num(values(summary, 's2s_tls_ms', pair)?.avg) : null,
+      firstMedMs: firstCount > 0 ? num(first?.med) : null,
+      firstMaxMs: firstCount > 0 ? num(first?.max) : null,
+      firstCount,
+      cold: coldOf > 0 ? { cold: num(coldV?.passes) ?? 0, of: coldOf } : null,
+      tokenMedMs: firstCount > 0 ? num(values(summary, 's2s_token_ms', pair)?.med) : null,
+      tlsMedMs: firstCount > 0 ? num(values(summary, 's2s_tls_ms', pair)?.med) : null,
       meanAllMs,
       warmMeanMs: warmAvg,
       warmP50Ms: warmCount > 0 ? num(warm?.med) : null,
@@ -71,12 +85,15 @@ export function formatMs(v: number | null): string {
   return v.toFixed(1);
 }
 
+/** "8.412 (max 94.31, n=5)": one batch gives its only value; a mean would blend cold and warm first calls. */
 function firstCell(row: PairRow): string {
-  if (row.firstMs === null) return '-';
-  const parts: string[] = [];
-  if (row.tokenMs !== null && row.tokenMs > 0) parts.push(`token ${formatMs(row.tokenMs)}`);
-  if (row.tlsMs !== null && row.tlsMs > 0) parts.push(`TLS ${formatMs(row.tlsMs)}`);
-  return parts.length > 0 ? `${formatMs(row.firstMs)} (${parts.join(', ')})` : formatMs(row.firstMs);
+  if (row.firstMedMs === null) return '-';
+  if (row.firstCount === 1) return `${formatMs(row.firstMedMs)} (n=1)`;
+  return `${formatMs(row.firstMedMs)} (max ${formatMs(row.firstMaxMs)}, n=${row.firstCount})`;
+}
+
+function phaseCell(v: number | null): string {
+  return v === null || v === 0 ? '-' : formatMs(v);
 }
 
 function errorsCell(row: PairRow): string {
@@ -85,13 +102,17 @@ function errorsCell(row: PairRow): string {
   return `${row.errors} (${((row.errors / denom) * 100).toFixed(2)}%)`;
 }
 
+export const TABLE_HEADER = ['source → target', 'auth', 'first ms: median (max, n)', 'cold', 'token', 'TLS', 'mean all', 'warm mean', 'p50', 'p95', 'p99', 'errors', 'n'];
+
 /** A fixed-width table, one row per pair; times in ms. */
 export function renderTable(rows: readonly PairRow[]): string {
-  const header = ['source → target', 'auth', 'first ms (token, TLS)', 'mean all', 'warm mean', 'p50', 'p95', 'p99', 'errors', 'n'];
   const body = rows.map((r) => [
     `${r.source} → ${r.target}`,
     r.auth,
     firstCell(r),
+    r.cold ? `${r.cold.cold}/${r.cold.of}` : '-',
+    phaseCell(r.tokenMedMs),
+    phaseCell(r.tlsMedMs),
     formatMs(r.meanAllMs),
     formatMs(r.warmMeanMs),
     formatMs(r.warmP50Ms),
@@ -100,9 +121,18 @@ export function renderTable(rows: readonly PairRow[]): string {
     errorsCell(r),
     String(r.calls),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
+  const widths = TABLE_HEADER.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   // Text columns left-aligned, numbers right-aligned, like k6's and wrk's tables.
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [line(header), rule, ...body.map(line)].join('\n');
+  return [line(TABLE_HEADER), rule, ...body.map(line)].join('\n');
+}
+
+/** The line above the table: what each column means, and what the first call paid for in this scenario. */
+export function tableCaption(platform: string, scenario: string, connection: string): string {
+  const first =
+    scenario === 'load'
+      ? 'first = first call of a load batch (warm token: not a cold call)'
+      : 'first = cold first call of each batch (token fetch + TCP + full TLS), median over batches';
+  return `${platform} · ${scenario} · ${connection} connection · times in ms (${first}; cold = cold first calls / batches; token, TLS = medians; mean all = the post's average; p50/p95/p99 = warm calls)`;
 }

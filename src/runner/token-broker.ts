@@ -1,19 +1,21 @@
-// Hands fresh ID tokens to the engine's VUs over loopback, for runs longer than a token's lifetime: an env
-// var can only carry the token valid at start. Listens on 127.0.0.1 port 0, answers only requests bearing
+// Hands fresh ID tokens to the engine's VUs over loopback, for runs longer than a token's lifetime (an env
+// var can only carry the token valid at start) and for batches that measure a cold first call (`fresh=1`). Listens on 127.0.0.1 port 0, answers only requests bearing
 // the per-run key, knows tokens by the env var name the script already uses. Never logs a token.
 import { createServer, type Server } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
-/** Fetches an ID token for an audience (cached and refreshed by the implementation). */
-export type TokenSource = (audience: string) => Promise<string>;
+/** Fetches an ID token for an audience (cached and refreshed by the implementation; `fresh` skips the cache). */
+export type TokenSource = (audience: string, options?: { fresh?: boolean }) => Promise<string>;
 
 export interface TokenBroker {
   url: string;
   /** Per-run key the engine must send (X-S2S-Broker-Key); not a token, but still kept out of files. */
   key: string;
-  /** Token fetches served, for tests and the run log. */
+  /** Refreshed tokens served (`/token`), for tests and the run log. */
   served(): number;
+  /** Fresh tokens served (`/token?fresh=1`: one per batch of a scenario that measures cold first calls). */
+  servedFresh(): number;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startTokenBroker(audiences: Readonly<Record<string, string
   const key = randomBytes(24).toString('base64url');
   const keyBuf = Buffer.from(key);
   let served = 0;
+  let servedFresh = 0;
   const server: Server = createServer((req, res) => {
     const given = Buffer.from(String(req.headers[BROKER_KEY_HEADER] ?? ''));
     if (given.length !== keyBuf.length || !timingSafeEqual(given, keyBuf)) {
@@ -37,9 +40,11 @@ export async function startTokenBroker(audiences: Readonly<Record<string, string
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no token known as ${env.slice(0, 64)}`);
       return;
     }
-    source(audience).then(
+    const fresh = url.searchParams.get('fresh') === '1';
+    source(audience, { fresh }).then(
       (token) => {
-        served++;
+        if (fresh) servedFresh++;
+        else served++;
         res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end(token);
       },
       (err: unknown) => {
@@ -57,6 +62,7 @@ export async function startTokenBroker(audiences: Readonly<Record<string, string
     url: `http://127.0.0.1:${port}`,
     key,
     served: () => served,
+    servedFresh: () => servedFresh,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -19,10 +19,21 @@ export function isSummaryLike(value: unknown): value is SummaryLike {
   return typeof value === 'object' && value !== null && typeof (value as SummaryLike).metrics === 'object' && (value as SummaryLike).metrics !== null;
 }
 
+/**
+ * True when a Trend or Rate got no sample (k6 then reports zeros and passes `p(95)<20`). A Counter that stayed
+ * at zero (dropped_iterations) is a real 0, and a Trend without `count` in its stats cannot be told apart.
+ */
+export function hasNoSamples(m: SummaryMetricLike): boolean {
+  if (m.type === 'trend') return m.values.count === 0;
+  if (m.type === 'rate') return m.values.passes === 0 && m.values.fails === 0;
+  return false;
+}
+
 /** Every threshold in the summary, with the observed value of the aggregation it tests when the summary has it. */
 export function thresholdVerdicts(summary: SummaryLike, abortOnFail: ReadonlySet<string> = new Set()): ThresholdVerdict[] {
   const verdicts: ThresholdVerdict[] = [];
   for (const [metric, m] of Object.entries(summary.metrics)) {
+    const empty = hasNoSamples(m);
     for (const [expression, { ok }] of Object.entries(m.thresholds ?? {})) {
       const agg = aggregationOf(expression);
       const observed = m.values[agg];
@@ -30,8 +41,9 @@ export function thresholdVerdicts(summary: SummaryLike, abortOnFail: ReadonlySet
         metric,
         expression,
         ok,
-        observed: typeof observed === 'number' && Number.isFinite(observed) ? observed : null,
+        observed: empty ? null : typeof observed === 'number' && Number.isFinite(observed) ? observed : null,
         ...(abortOnFail.has(`${metric}\u0000${expression}`) ? { abortOnFail: true } : {}),
+        ...(empty ? { noSamples: true } : {}),
       });
     }
   }
@@ -47,10 +59,14 @@ function formatObserved(metric: string, v: ThresholdVerdict): string {
   return ` ${agg}=${+v.observed.toFixed(3)}${time ? 'ms' : ''}`;
 }
 
-/** Console lines: ✓/✗ metric 'expression' observed. */
+/** Console lines: ✓/✗ metric 'expression' observed, or – … no samples. */
 export function renderVerdicts(verdicts: readonly ThresholdVerdict[]): string {
   if (verdicts.length === 0) return 'thresholds: none';
-  const lines = verdicts.map((v) => `  ${v.ok ? '✓' : '✗'} ${v.metric} '${v.expression}'${formatObserved(v.metric, v)}`);
+  const lines = verdicts.map((v) =>
+    v.noSamples && v.ok ? `  – ${v.metric} '${v.expression}' no samples` : `  ${v.ok ? '✓' : '✗'} ${v.metric} '${v.expression}'${formatObserved(v.metric, v)}`,
+  );
   const crossed = verdicts.filter((v) => !v.ok).length;
-  return [`thresholds: ${verdicts.length - crossed} passed, ${crossed} crossed`, ...lines].join('\n');
+  const empty = verdicts.filter((v) => v.ok && v.noSamples).length;
+  const head = `thresholds: ${verdicts.length - crossed - empty} passed, ${crossed} crossed${empty ? `, ${empty} with no samples (nothing measured: not a pass)` : ''}`;
+  return [head, ...lines].join('\n');
 }

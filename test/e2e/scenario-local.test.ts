@@ -62,6 +62,30 @@ async function scenario(name: string, args: string[], extraEnv: NodeJS.ProcessEn
   return { code, output, folder };
 }
 
+/** The descendant of `root` whose environment holds `entry` (e.g. SERVICE_NAME=pong-unsec), from /proc. */
+function pidWithEnv(root: number, entry: string): number | null {
+  const children = (pid: number): number[] => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    for (const c of children(pid)) {
+      try {
+        if (readFileSync(`/proc/${c}/environ`, 'utf8').split('\0').includes(entry)) return c;
+      } catch {
+        // gone already
+      }
+      queue.push(c);
+    }
+  }
+  return null;
+}
+
 async function readRun(folder: string): Promise<Record<string, unknown>> {
   return JSON.parse(await readFile(path.join(folder, 'run.json'), 'utf8')) as Record<string, unknown>;
 }
@@ -79,7 +103,7 @@ describe('s2s scenario local (end to end)', () => {
   it('probe: exits 0, prints the table per pair and the verdicts, leaves a valid run folder', async () => {
     const run = await scenario('probe', ['local', '--count', '20', ...LOOSE]);
     expect(run.code, run.output).toBe(0);
-    expect(run.output).toMatch(/source → target\s+auth\s+first ms \(token, TLS\)\s+mean all\s+warm mean\s+p50\s+p95\s+p99\s+errors\s+n/);
+    expect(run.output).toMatch(/source → target\s+auth\s+first ms: median \(max, n\)\s+cold\s+token\s+TLS\s+mean all\s+warm mean\s+p50\s+p95\s+p99\s+errors\s+n/);
     for (const target of ['pong-sec', 'pong-unsec', 'external']) expect(run.output).toMatch(new RegExp(`local → ${target}\\s+\\S+\\s+.*\\s0\\s+20\\n`));
     expect(run.output).toContain('thresholds: 4 passed, 0 crossed');
     expect(run.output).toContain('embedded engine (--engine embedded)');
@@ -99,6 +123,61 @@ describe('s2s scenario local (end to end)', () => {
     expect(summary.metrics['s2s_errors{source:local,target:pong-sec}']?.values.passes).toBe(0);
     expect(await readFile(path.join(folder, 'console.txt'), 'utf8')).toContain('THRESHOLDS');
     await expectNoToken(folder, run.output);
+  }, RUN_TIMEOUT_MS);
+
+  it('--batches 5: every batch pays a cold first call (5 token fetches for pong-sec, 5 new connections, 5 full TLS handshakes)', async () => {
+    const run = await scenario('cold', ['local', '--count', '20', '--batches', '5', '--quiet', ...LOOSE]);
+    expect(run.code, run.output).toBe(0);
+    // The table shows the spread of the first calls over batches, not a blended mean.
+    expect(run.output).toMatch(/local → pong-sec\s+id-token\s+\d+\.\d+ \(max \d+\.\d+, n=5\)\s+5\/5\s/);
+    expect(run.output).toMatch(/local → pong-unsec\s+none\s+\d+\.\d+ \(max \d+\.\d+, n=5\)\s+5\/5\s/);
+    const folder = run.folder as string;
+    const meta = await readRun(folder);
+    expect(validateRun(meta), JSON.stringify(validateRun.errors)).toBe(true);
+    const first = meta.firstCall as { cold: boolean; includes: string[]; excludes: string[]; pairs: Array<Record<string, unknown>>; tokenRequests: Record<string, number> };
+    expect(first.cold).toBe(true);
+    expect(first.includes.join(' ')).toMatch(/ID token fetch.*DNS.*TCP connect.*TLS handshake, full/);
+    expect(first.excludes.join(' ')).toMatch(/instance cold start/);
+    const pongSec = (meta.targets as Array<{ name: string; url: string }>).find((t) => t.name === 'pong-sec')!;
+    // The metadata emulator counted one ID token per batch for pong-sec's audience, and none for anything else.
+    expect(first.tokenRequests).toEqual({ [new URL(pongSec.url).origin]: 5 });
+    expect(first.pairs.find((p) => p.target === 'pong-sec')).toMatchObject({ batches: 5, coldBatches: 5 });
+    // Ping's own answer, per batch: what the first call paid for (s2s_first_cold carries it as tags).
+    const points = gunzipSync(readFileSync(path.join(folder, 'metrics.ndjson.gz')))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.includes('"s2s_first_cold"') && l.includes('"Point"'))
+      .map((l) => (JSON.parse(l) as { data: { value: number; tags: Record<string, string> } }).data);
+    const sec = points.filter((p) => p.tags.target === 'pong-sec');
+    expect(sec.map((p) => [p.value, p.tags.first_token, p.tags.first_conn, p.tags.first_tls])).toEqual(Array(5).fill([1, 'fetched', 'new', 'full']));
+    expect(points.filter((p) => p.tags.target === 'pong-unsec').map((p) => [p.tags.first_token, p.tags.first_conn, p.tags.first_tls])).toEqual(Array(5).fill(['none', 'new', 'full']));
+  }, RUN_TIMEOUT_MS);
+
+  it('a service killed mid-run is named: which, when, how (output and run.json)', async () => {
+    const resultsDir = path.join(resultsRoot, 'killed');
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/s2s.mjs'), 'scenario', 'local', '--engine', 'embedded', '--count', '5000', '--batches', '3', '--results-dir', resultsDir, ...LOOSE], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let killed: number | null = null;
+    const onData = (c: Buffer) => {
+      output += c.toString();
+      if (killed === null && /running \(/.test(output)) {
+        killed = pidWithEnv(child.pid!, 'SERVICE_NAME=pong-unsec');
+        if (killed !== null) process.kill(killed, 'SIGKILL');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(killed, output).not.toBeNull();
+    expect([0, 99], output).toContain(code);
+    expect(output).toMatch(new RegExp(`pong-unsec \\(pid ${killed}\\) exited \\d+\\.\\d s into the run \\(killed by SIGKILL\\)`));
+    const [id] = (await readdir(resultsDir)).filter((n) => !n.startsWith('.'));
+    const meta = await readRun(path.join(resultsDir, id!));
+    expect(validateRun(meta), JSON.stringify(validateRun.errors)).toBe(true);
+    expect(meta.serviceExits).toEqual([expect.objectContaining({ name: 'pong-unsec', pid: killed, code: null, signal: 'SIGKILL' })]);
   }, RUN_TIMEOUT_MS);
 
   it("--threshold 's2s_latency_ms=p(95)<0.001' exits 99 and run.json records the crossed threshold", async () => {
@@ -211,7 +290,17 @@ fs.writeFileSync(process.env.K6_WEB_DASHBOARD_EXPORT, '<html></html>');
     const meta = await readRun(path.join(resultsDir, runs[0] as string));
     expect(validateRun(meta)).toBe(true);
     expect(meta).toMatchObject({ status: 'interrupted', interrupted: true });
+    expect(meta.recordingProblems).toBeUndefined();
     expect(await readdir(resultsDir)).toEqual(runs);
+    // The run agrees with itself: every pair's samples came with their counters (a batch lands whole or not at all).
+    const summary = JSON.parse(await readFile(path.join(resultsDir, runs[0] as string, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
+    for (const target of ['pong-sec', 'pong-unsec', 'external']) {
+      const v = (m: string) => summary.metrics[`${m}{source:local,target:${target}}`]?.values ?? {};
+      const calls = v('s2s_calls').count ?? 0;
+      expect(v('s2s_latency_ms').count ?? 0, target).toBeLessThanOrEqual(calls);
+      expect((v('s2s_errors').passes ?? 0) + (v('s2s_errors').fails ?? 0), target).toBe(calls);
+      expect(v('s2s_first_ms').count ?? 0, target).toBe(calls > 0 ? Math.round(calls / 50000) : 0);
+    }
   }, RUN_TIMEOUT_MS);
 
   it('cloudrun without a deployment fails at once, exit 2, saying which deploy to run first', async () => {

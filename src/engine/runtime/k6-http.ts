@@ -187,6 +187,9 @@ export function createHttpModule(vu: VuState): Record<string, unknown> {
   const finish = (p: Prepared, hops: HopResult[]): Response => {
     let last = hops[hops.length - 1];
     if (!last) throw new Error(`${p.spec.method} ${p.spec.url}: no response`);
+    // The test is stopping and cut this request: like k6, the iteration ends here (nothing after the call runs,
+    // so a script never records a request the stop aborted as a failure of the system under test).
+    if (last.error && vu.signal?.aborted) throw new Error('iteration interrupted: the test is stopping');
     if (last.errorCode === 1020) {
       const scheme = unsupportedScheme(p.spec.url);
       if (scheme !== null) {

@@ -16,6 +16,32 @@ import { ServiceProcess, ServiceStartError } from './service-process.ts';
 export const LOCAL_PROJECT_ID = 's2s-local';
 export const PING_SERVICE_ACCOUNT = `ping-sa@${LOCAL_PROJECT_ID}.iam.gserviceaccount.com`;
 
+/** What the local platform measures, known before anything starts (the runner validates thresholds against it). */
+export const LOCAL_TOPOLOGY = {
+  platform: 'local',
+  sources: ['local'],
+  pairs: [
+    { source: 'local', target: 'pong-sec', targetPlatform: 'local', auth: 'id-token', pingAuth: 'id-token' },
+    { source: 'local', target: 'pong-unsec', targetPlatform: 'local', auth: 'none', pingAuth: 'none' },
+    // The post's "external website" case, here a local stand-in.
+    { source: 'local', target: 'external', targetPlatform: 'external', auth: 'none', pingAuth: 'none' },
+  ],
+  direct: [
+    { name: 'pong-sec', platform: 'local', auth: 'id-token', private: true },
+    { name: 'pong-unsec', platform: 'local', auth: 'none', private: false },
+  ],
+} as const;
+
+/** A service that exited while the platform was up (not during stop()). */
+export interface ServiceExit {
+  name: string;
+  pid: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** When it was noticed. */
+  at: Date;
+}
+
 export interface LocalPlatformOptions {
   /** Delay pong-sec and pong-unsec add to every /pong (PONG_DEFAULT_DELAY_MS), ms; for regression tests. Default 0. */
   pongDelayMs?: number;
@@ -60,6 +86,10 @@ export interface LocalPlatform {
   resolved: ResolvedPlatform;
   /** Resolves if a service exits while the platform is up (not during stop()): a crash to report. */
   serviceExit: Promise<{ name: string; pid: number; code: number | null; signal: NodeJS.Signals | null }>;
+  /** Calls `listener` for every service that exits while the platform is up (not during stop()). Returns an unsubscribe. */
+  onServiceExit(listener: (exit: ServiceExit) => void): () => void;
+  /** ID tokens the metadata emulator minted so far, per audience. */
+  tokenRequests(): Record<string, number>;
   /** An ID token from the emulator for `audience` (the runner's own calls to pong-sec). Never log it. */
   fetchIdToken(audience: string): Promise<string>;
   stop(): Promise<void>;
@@ -209,19 +239,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       metadata: emulator.url,
       certs: emulator.certsUrl,
     };
+    const byName: Record<string, string> = { 'pong-sec': urls.pongSec, 'pong-unsec': urls.pongUnsec, external: urls.external };
     const resolved: ResolvedPlatform = {
       platform: 'local',
       pings: [{ source: 'local', url: urls.ping, private: false }],
-      pairs: [
-        { source: 'local', target: 'pong-sec', targetUrl: `${urls.pongSec}/pong`, targetPlatform: 'local', auth: 'id-token', pingAuth: 'id-token' },
-        { source: 'local', target: 'pong-unsec', targetUrl: `${urls.pongUnsec}/pong`, targetPlatform: 'local', auth: 'none', pingAuth: 'none' },
-        // The post's "external website" case, here a local stand-in.
-        { source: 'local', target: 'external', targetUrl: `${urls.external}/pong`, targetPlatform: 'external', auth: 'none', pingAuth: 'none' },
-      ],
-      direct: [
-        { name: 'pong-sec', url: `${urls.pongSec}/pong`, platform: 'local', auth: 'id-token', private: true },
-        { name: 'pong-unsec', url: `${urls.pongUnsec}/pong`, platform: 'local', auth: 'none', private: false },
-      ],
+      pairs: LOCAL_TOPOLOGY.pairs.map((p) => ({ ...p, targetUrl: `${byName[p.target]}/pong` })),
+      direct: LOCAL_TOPOLOGY.direct.map((d) => ({ ...d, url: `${byName[d.name]}/pong` })),
       caFile: ca.certFile,
       settings: {
         platform: 'local',
@@ -239,6 +262,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const serviceExit = Promise.race(
       services.map((service) => service.exited.then(({ code, signal }) => ({ name: service.name, pid: service.pid, code, signal }))),
     ).then((exit) => (stopping ? new Promise<never>(() => {}) : exit));
+    const exitListeners = new Set<(exit: ServiceExit) => void>();
+    for (const service of services) {
+      void service.exited.then(({ code, signal }) => {
+        if (stopping) return;
+        const exit: ServiceExit = { name: service.name, pid: service.pid, code, signal, at: new Date() };
+        for (const listener of exitListeners) listener(exit);
+      });
+    }
     log(`local platform: ping ${urls.ping}, pong-sec ${urls.pongSec}, pong-unsec ${urls.pongUnsec}, external ${urls.external}`);
     return {
       urls,
@@ -249,6 +280,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       emulator: started,
       resolved,
       serviceExit,
+      onServiceExit(listener) {
+        exitListeners.add(listener);
+        return () => exitListeners.delete(listener);
+      },
+      tokenRequests: () => started.tokenRequests(),
       async fetchIdToken(audience: string) {
         const res = await fetch(`${started.url}/computeMetadata/v1/instance/service-accounts/default/identity?audience=${encodeURIComponent(audience)}&format=full`, {
           headers: { 'Metadata-Flavor': 'Google' },
