@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { latestRunFolders } from '../results/run-folder-read.ts';
-import { expandOperands, InputError, loadFolders, relative } from './inputs.ts';
+import { expandOperands, InputError, loadFolders, relative, skippedLines } from './inputs.ts';
 import { viewRuns } from './model.ts';
 import { buildReport, writeReport } from './report.ts';
 
@@ -17,7 +17,10 @@ beside it) from run folders. Without folders: the latest run of each platform/sc
   --seed N        bootstrap seed (default 24301); the same runs and seed give the same report
   -h, --help      this text
 
-Exit codes: 0 written, 2 bad input (no run folder, unreadable summary.json).`;
+A folder without summary.json (a run that failed before the engine wrote it) is skipped, with its
+reason, and the rest is reported.
+
+Exit codes: 0 written, 2 bad input (no usable run folder, unreadable summary.json).`;
 
 export async function main(argv: string[]): Promise<number> {
   let args;
@@ -47,9 +50,11 @@ export async function main(argv: string[]): Promise<number> {
     if (paths.length === 0) {
       throw new InputError(`no run folders under ${resultsDir}/ (folders named <yyyymmddTHHMMSSZ>_<platform>_<scenario> with a summary.json): run \`npm run scenario:local\` first, or pass run folders`);
     }
-    const folders = await loadFolders(paths);
+    const { folders, skipped } = await loadFolders(paths);
+    for (const line of skippedLines(skipped)) process.stderr.write(`s2s report: ${line}\n`);
+    if (folders.length === 0) throw new InputError(`no usable run folder among ${paths.length} given (every one was skipped)`);
     const runs = await viewRuns(folders);
-    const report = buildReport(runs, { seed });
+    const report = buildReport(runs, { seed, skipped });
     const written = await writeReport(report, outDir);
     process.stdout.write(`report of ${runs.length} run(s): ${runs.map((r) => r.id).join(', ')}\n`);
     for (const w of written) process.stdout.write(`  wrote ${relative(w)}\n`);

@@ -79,12 +79,21 @@ function inlineHtml(s: string): string {
     .replace(/`([^`]+)`/g, '<code>$1</code>');
 }
 
+/** Column headers whose cells carry the row's verdict: coloured by the row's tone, and findable (data-col). */
+const VERDICT_HEADERS = /^(verdict|status|gate)$/;
+
+function colName(header: string): string {
+  return header.replace(/\s*\(.*$/, '').trim();
+}
+
 function htmlTable(t: Table): string {
-  const head = `<thead><tr>${t.headers.map((h) => `<th>${inlineHtml(h)}</th>`).join('')}</tr></thead>`;
+  const cols = t.headers.map(colName);
+  const head = `<thead><tr>${t.headers.map((h, j) => `<th data-col="${escapeHtml(cols[j] ?? '')}">${inlineHtml(h)}</th>`).join('')}</tr></thead>`;
   const body = t.rows
     .map((r, i) => {
       const tone = t.tones?.[i];
-      return `<tr${tone ? ` class="${tone}"` : ''}>${r.map((c) => `<td>${inlineHtml(c)}</td>`).join('')}</tr>`;
+      const cells = r.map((c, j) => `<td data-col="${escapeHtml(cols[j] ?? '')}"${VERDICT_HEADERS.test(cols[j] ?? '') ? ' class="v"' : ''}>${inlineHtml(c)}</td>`);
+      return `<tr${tone ? ` class="${tone}"` : ''}>${cells.join('')}</tr>`;
     })
     .join('');
   return `<div class="scroll"><table>${head}<tbody>${body}</tbody></table></div>`;
@@ -92,17 +101,21 @@ function htmlTable(t: Table): string {
 
 const htmlIcon: Record<Tone, string> = { info: 'ℹ', warn: '⚠', ok: '✔', bad: '✖' };
 
+// The page never scrolls sideways (long words wrap, figures shrink); a table wider than the page scrolls inside
+// its own box, and reports put the key columns first so they show without scrolling.
 /** The report's styles; the dashboard uses them too, so both look like one product. */
 export const REPORT_CSS = `
+*,*::before,*::after{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1280px;padding:0 1rem;color:#1d2230;background:#fff}
+p,h1,h2,h3,summary,figcaption{overflow-wrap:anywhere}
 h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #dde;padding-bottom:.2rem}h3{margin-top:1.4rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:12.5px;font-variant-numeric:tabular-nums}
 th,td{border:1px solid #d6d9e0;padding:3px 7px;text-align:right;vertical-align:top;white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}th{background:#f2f4f8}
 td:first-child,th:first-child{text-align:left}
-tr.ok td:last-child{color:#0a7a2f;font-weight:600}tr.bad td:last-child{color:#b3001b;font-weight:700}tr.warn td:last-child{color:#9a5b00}
+tr.ok td.v{color:#0a7a2f;font-weight:600}tr.bad td.v{color:#b3001b;font-weight:700}tr.warn td.v{color:#9a5b00}tr.bad td:first-child{border-left:3px solid #b3001b}tr.warn td:first-child{border-left:3px solid #e8590c}
 .note{padding:.6rem .9rem;border-radius:6px;margin:.7rem 0;background:#eef3fb;border-left:4px solid #4269d0}
 .note.warn,.note.bad{background:#fff4e5;border-left-color:#e8590c;font-weight:600}.note.ok{background:#ebfbee;border-left-color:#2b8a3e}
-.row{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}.row>figure{margin:0;flex:1 1 640px;max-width:760px}
+.row{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}.row>figure{margin:0;flex:1 1 640px;max-width:760px;min-width:0}
 .row>aside{flex:1 1 320px;min-width:0}figcaption{font-weight:600;margin-bottom:.3rem}.side-caption{font-weight:600}
 .chart svg{max-width:100%;height:auto}.empty{color:#555;font-style:italic}
 code{background:#f2f4f8;padding:0 3px;border-radius:3px}pre{background:#f6f8fa;padding:.7rem;overflow:auto;font-size:12px}

@@ -19,6 +19,21 @@ export function fmtMs(ms: number | null | undefined): string {
   return `${sig4(ms / 1000)} s`;
 }
 
+/**
+ * A duration in ms without a unit, 4 significant digits (0.01234, 1.234, 123.4, 12345): for table columns whose
+ * header carries the unit, so every cell of a column is in the same unit.
+ */
+export function fmtMsNum(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  return sig4(ms);
+}
+
+/** A signed duration difference in ms without a unit ("+1.234", "−0.0123"). */
+export function fmtDiffMsNum(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  return ms > 0 ? `+${sig4(ms)}` : ms < 0 ? `−${sig4(-ms)}` : '0';
+}
+
 /** A signed duration difference, e.g. "+1.234 ms". */
 export function fmtDiffMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';

@@ -24,6 +24,7 @@ export const PHASES = [
   { metric: 's2s_ttfb_ms', label: 'TTFB' },
 ] as const;
 export const ERRORS = 's2s_errors';
+export const COLD = 's2s_first_cold';
 export const TREND_METRICS = new Set<string>([WARM, FIRST, ...PHASES.map((p) => p.metric)]);
 
 /** Settings that make two runs comparable or not (run.json config or config.settings). */
@@ -158,7 +159,10 @@ export interface PairRow {
   run: RunView;
   pair: Pair;
   auth: string | null;
+  /** Mean of the first calls (the phases chart's scale; the table shows median and max). */
   firstMs: StatValue;
+  /** First calls over batches: median, max, how many, and how many were cold (s2s_first_cold). */
+  first: { medMs: StatValue; maxMs: StatValue; n: StatValue; cold: { cold: number; of: number } | null };
   phasesMs: Array<{ label: string; value: StatValue }>;
   /** (first sum + warm sum) / (first count + warm count): the post's "average of all calls". */
   allMeanMs: number | null;
@@ -188,11 +192,14 @@ export function pairRow(run: RunView, pair: Pair): PairRow {
     if (r) errors = { failed: r.passes, total: r.total };
   }
   const target = run.folder.meta?.targets.find((t) => t.name === pair.target && (pair.source === undefined || t.source === pair.source));
+  const coldV = run.folder.summary.metrics[pairKey(COLD, pair.source, pair.target)]?.values;
+  const coldOf = (coldV?.passes ?? 0) + (coldV?.fails ?? 0);
   return {
     run,
     pair,
     auth: target?.auth ?? null,
     firstMs: first.stat('avg'),
+    first: { medMs: first.stat('med'), maxMs: first.stat('max'), n: first.stat('count'), cold: coldOf > 0 ? { cold: coldV?.passes ?? 0, of: coldOf } : null },
     phasesMs: PHASES.map((p) => ({ label: p.label, value: mv(p.metric).stat('avg') })),
     allMeanMs,
     warm: {
@@ -212,23 +219,41 @@ export interface Difference {
   title: string;
   baseline: string;
   candidate: string;
-  /** Bootstrap estimates for the warm-call median and mean, or null with `missing` saying why. */
+  /** Bootstrap estimates for the warm-call median and mean. */
   estimates: Array<DiffEstimate & { verdict: Verdict }>;
-  missing: string | null;
+}
+
+/** A pair of runs or targets not compared, and why (different scenarios, no samples…). */
+export interface SkippedDifference {
+  title: string;
+  reason: string;
 }
 
 function warmHistogram(run: RunView, pair: Pair): LatencyHistogram | undefined {
   return run.samples?.histograms.get(pairKey(WARM, pair.source, pair.target));
 }
 
-function difference(kind: Difference['kind'], title: string, a: { run: RunView; pair: Pair }, b: { run: RunView; pair: Pair }, seed: number): Difference {
-  const base = `${a.run.label}: ${pairLabel(a.pair)}`;
-  const cand = `${b.run.label}: ${pairLabel(b.pair)}`;
+/** Settings of the measurement protocol: runs that differ in one of them measure different things. */
+export const PROTOCOL_SETTINGS = ['count', 'batches', 'connection', 'pongDelayMs'] as const;
+
+/** Why two runs cannot be compared (a different scenario or protocol), or null when they can. */
+export function incomparable(a: RunView, b: RunView): string | null {
+  if (a.scenario !== b.scenario) return `different scenarios (${a.scenario} vs ${b.scenario})`;
+  for (const key of PROTOCOL_SETTINGS) {
+    const va = settingOf(a.folder, key);
+    const vb = settingOf(b.folder, key);
+    if (va !== undefined && vb !== undefined && va !== null && vb !== null && JSON.stringify(va) !== JSON.stringify(vb)) return `different ${key} (${JSON.stringify(va)} vs ${JSON.stringify(vb)})`;
+  }
+  return null;
+}
+
+function difference(kind: Difference['kind'], title: string, a: { run: RunView; pair: Pair }, b: { run: RunView; pair: Pair }, seed: number): Difference | SkippedDifference {
   const ha = warmHistogram(a.run, a.pair);
   const hb = warmHistogram(b.run, b.pair);
   if (!ha || !hb || ha.count < 2 || hb.count < 2) {
-    const why = !a.run.samples || !b.run.samples ? 'CIs need metrics.ndjson.gz in both runs' : 'fewer than 2 warm calls on one side';
-    return { kind, title, baseline: base, candidate: cand, estimates: [], missing: why };
+    const missing = [a.run, b.run].filter((r) => !r.samples).map((r) => r.label);
+    const reason = missing.length ? `no metrics.ndjson.gz in ${[...new Set(missing)].join(' and ')} (CIs need the samples)` : 'fewer than 2 warm calls on one side';
+    return { title, reason };
   }
   const wa = weightedFromHistogram(ha);
   const wb = weightedFromHistogram(hb);
@@ -236,16 +261,19 @@ function difference(kind: Difference['kind'], title: string, a: { run: RunView; 
     const d = bootstrapDiff(wa, wb, stat, { seed });
     return d ? [{ ...d, verdict: verdictOf(d) }] : [];
   });
-  return { kind, title, baseline: base, candidate: cand, estimates, missing: null };
+  return { kind, title, baseline: `${a.run.label}: ${pairLabel(a.pair)}`, candidate: `${b.run.label}: ${pairLabel(b.pair)}`, estimates };
 }
 
 /**
- * Differences worth a CI: within a run, each target against the run's unauthenticated one (the cost
- * of the security layer); across runs, the same target on each run against the first run (mesh off
- * first), labelled as a mesh cost when the runs differ in `mesh`.
+ * Differences worth a CI, between comparable things only: within a run, each target against the run's
+ * unauthenticated one (the cost of the security layer); across runs of the same scenario and protocol, the
+ * same target on each run against the first (mesh off first), labelled as a mesh cost when `mesh` differs.
+ * Everything else is listed as skipped, with the reason.
  */
-export function differences(runs: RunView[], seed = 0x5eed, max = 40): Difference[] {
-  const out: Difference[] = [];
+export function differences(runs: RunView[], seed = 0x5eed, max = 40): { compared: Difference[]; skipped: SkippedDifference[] } {
+  const compared: Difference[] = [];
+  const skipped: SkippedDifference[] = [];
+  const add = (d: Difference | SkippedDifference) => ('estimates' in d ? compared.push(d) : skipped.push(d));
   for (const run of runs) {
     const pairs = pairsOf(run);
     const bySource = new Map<string, Pair[]>();
@@ -255,7 +283,7 @@ export function differences(runs: RunView[], seed = 0x5eed, max = 40): Differenc
       const authOf = (p: Pair) => pairRow(run, p).auth;
       // pong-unsec is the seed's baseline (same service, no auth); any unauthenticated target otherwise
       const base = group.find((p) => /unsec/.test(p.target) && authOf(p) !== 'id-token') ?? group.find((p) => authOf(p) === 'none') ?? group[0]!;
-      for (const p of group) if (p !== base) out.push(difference('target', `${run.label}: ${p.target} vs ${base.target}`, { run, pair: base }, { run, pair: p }, seed));
+      for (const p of group) if (p !== base) add(difference('target', `${run.label}: ${p.target} vs ${base.target}`, { run, pair: base }, { run, pair: p }, seed));
     }
   }
   const ordered = [...runs].sort((a, b) => Number(a.mesh !== null && a.mesh !== 'none') - Number(b.mesh !== null && b.mesh !== 'none'));
@@ -270,10 +298,12 @@ export function differences(runs: RunView[], seed = 0x5eed, max = 40): Differenc
       const meshB = other.run.mesh ?? 'none';
       const kind = meshA !== meshB ? 'mesh' : 'platform';
       const title = kind === 'mesh' ? `${target}: mesh ${meshB} vs ${meshA}` : `${target}: ${other.run.label} vs ${first.run.label}`;
-      out.push(difference(kind, title, first, other, seed));
+      const why = incomparable(first.run, other.run);
+      if (why) skipped.push({ title, reason: why });
+      else add(difference(kind, title, first, other, seed));
     }
   }
-  return out.slice(0, max);
+  return { compared: compared.slice(0, max), skipped };
 }
 
 export interface ThresholdRow {
@@ -282,6 +312,15 @@ export interface ThresholdRow {
   expression: string;
   ok: boolean;
   observed: number | null;
+  /** The (sub-)metric got no sample: nothing was tested (shown as "no samples", never as a pass). */
+  noSamples: boolean;
+}
+
+function emptyMetric(m: SummaryMetric | undefined): boolean {
+  if (!m) return false;
+  if (m.type === 'trend') return m.values.count === 0;
+  if (m.type === 'rate') return m.values.passes === 0 && m.values.fails === 0;
+  return false;
 }
 
 /** Threshold verdicts of a run: from summary.json (k6's own), completed by run.json's observed values. */
@@ -290,11 +329,13 @@ export function thresholdsOf(run: RunView): ThresholdRow[] {
   for (const [metric, m] of Object.entries(run.folder.summary.metrics)) {
     for (const [expression, t] of Object.entries(m.thresholds ?? {})) {
       const fromMeta = run.folder.meta?.thresholds.find((x) => x.metric === metric && x.expression === expression);
-      rows.push({ run, metric, expression, ok: t.ok, observed: fromMeta?.observed ?? null });
+      rows.push({ run, metric, expression, ok: t.ok, observed: fromMeta?.observed ?? null, noSamples: (fromMeta?.noSamples ?? false) || emptyMetric(m) });
     }
   }
   for (const t of run.folder.meta?.thresholds ?? []) {
-    if (!rows.some((r) => r.metric === t.metric && r.expression === t.expression)) rows.push({ run, metric: t.metric, expression: t.expression, ok: t.ok, observed: t.observed ?? null });
+    if (!rows.some((r) => r.metric === t.metric && r.expression === t.expression)) {
+      rows.push({ run, metric: t.metric, expression: t.expression, ok: t.ok, observed: t.observed ?? null, noSamples: t.noSamples ?? false });
+    }
   }
   return rows;
 }

@@ -1,10 +1,13 @@
-// The report itself: turns run views into document blocks (tables, charts with the threshold
-// verdicts they gate, warnings) and writes index.html, report.md and the SVG files.
+// The report itself: turns run views into document blocks and writes index.html, report.md and the SVG files.
+// Layout rules (issue 14): key columns first in every table (status, errors, n, verdict, relative), one unit per
+// column (the header says it), comparisons only between comparable things (the rest listed with the reason),
+// one section per run holding its own threshold table and its own latency-over-time panel.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pairKey, parseMetricKey, type SummaryMetric } from '../results/run-folder-read.ts';
 import { renderHtml, renderMarkdown, type Block, type Chart, type Table, type Tone } from './document.ts';
-import { fmtBytes, fmtCount, fmtDiffMs, fmtMs, fmtPct, fmtPerSecond } from './format.ts';
+import { fmtBytes, fmtCount, fmtDiffMsNum, fmtMsNum, fmtPct, fmtPerSecond } from './format.ts';
+import type { SkippedFolder } from './inputs.ts';
 import {
   differences,
   pairLabel,
@@ -16,39 +19,52 @@ import {
   WARM,
   type Difference,
   type RunView,
+  type SkippedDifference,
   type StatValue,
   type ThresholdRow,
 } from './model.ts';
 import { cdfChart, phasesChart, timeChart, type CdfSeries, type PhaseBar, type TimeSeries } from './plots.ts';
 import { pairsOf as seriesPairs, trendSeries } from '../results/timeseries.ts';
 
-/** A stat with a mark when it comes from our histogram rather than k6's summary. */
+/** A stat in ms (the column header carries the unit), marked * when it comes from our histogram, not k6's summary. */
 function sv(v: StatValue): string {
-  return v.value === null ? '—' : v.from === 'samples' ? `${fmtMs(v.value)}*` : fmtMs(v.value);
+  return v.value === null ? '—' : v.from === 'samples' ? `${fmtMsNum(v.value)}*` : fmtMsNum(v.value);
 }
 
-function runsBlock(runs: RunView[]): Block[] {
+function safeName(s: string): string {
+  return s.replace(/[^a-zA-Z0-9_-]+/g, '_');
+}
+
+function runsBlock(runs: RunView[], skipped: readonly SkippedFolder[]): Block[] {
   const rows = runs.map((r) => {
     const m = r.folder.meta;
     return [
       r.label,
-      `\`${r.id}\``,
-      r.scenario,
-      m ? `${m.engine.name} ${m.engine.version}` : '?',
-      m?.git.commit ? `\`${m.git.commit.slice(0, 12)}\`${m.git.dirty ? ' (dirty)' : ''}` : '?',
-      m?.startedAt ?? '?',
-      m ? `${m.host.hostname} (${m.host.os}/${m.host.arch}, ${m.host.cpus} cpu, node ${m.host.node})` : '?',
       m ? `${m.status}${m.exitCode === null ? '' : ` (exit ${m.exitCode})`}` : '?',
+      r.scenario,
       r.folder.metricsPath ? 'yes' : 'no',
+      m ? `${m.engine.name} ${m.engine.version}` : '?',
+      m?.startedAt ?? '?',
+      m?.group ? `${m.group.id} (${m.group.index}/${m.group.of})` : '—',
+      `\`${r.id}\``,
+      m?.git.commit ? `\`${m.git.commit.slice(0, 12)}\`${m.git.dirty ? ' (dirty)' : ''}` : '?',
+      m ? `${m.host.hostname} (${m.host.os}/${m.host.arch}, ${m.host.cpus} cpu, node ${m.host.node})` : '?',
     ];
   });
+  const tones = runs.map((r): Tone | undefined => (r.folder.meta?.status === 'passed' ? undefined : 'warn'));
   const blocks: Block[] = [
     { kind: 'heading', level: 2, text: 'Runs' },
-    { kind: 'table', table: { headers: ['run', 'id', 'scenario', 'engine', 'git commit', 'started (UTC)', 'where', 'status', 'samples'], rows } },
+    { kind: 'table', table: { headers: ['run', 'status', 'scenario', 'samples', 'engine', 'started (UTC)', 'group (--repeat)', 'id', 'git commit', 'where'], rows, tones } },
   ];
+  for (const s of skipped) blocks.push({ kind: 'text', tone: 'warn', text: `Skipped ${s.dir}: ${s.reason}.` });
   for (const r of runs) {
+    const m = r.folder.meta;
     if (r.folder.metaProblem) blocks.push({ kind: 'text', tone: 'warn', text: `${r.id}: ${r.folder.metaProblem} — engine, config and git commit are unknown for this run.` });
-    if (r.folder.meta) blocks.push({ kind: 'details', summary: `config of ${r.label} (${r.id})`, code: JSON.stringify(r.folder.meta.config, null, 2) });
+    for (const e of m?.serviceExits ?? []) {
+      blocks.push({ kind: 'text', tone: 'bad', text: `${r.label}: ${e.name} (pid ${e.pid}) exited ${e.afterSec} s into the run (${e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`}): its calls after that are errors.` });
+    }
+    for (const line of m?.recordingProblems ?? []) blocks.push({ kind: 'text', tone: 'warn', text: `${r.label}: ${line}` });
+    if (m) blocks.push({ kind: 'details', summary: `config of ${r.label} (${r.id})`, code: JSON.stringify(m.config, null, 2) });
   }
   const diffs = settingDifferences(runs.map((r) => ({ label: r.label, folder: r.folder })));
   for (const d of diffs) {
@@ -58,8 +74,26 @@ function runsBlock(runs: RunView[]): Block[] {
 }
 
 function pairTable(runs: RunView[]): Block[] {
-  const headers = ['run', 'source → target', 'auth', 'first call', ...PHASES.map((p) => p.label), 'mean of all calls', 'warm mean', 'p50', 'p90', 'p99', 'max', 'errors', 'n (warm)'];
+  const headers = [
+    'run',
+    'source → target',
+    'n (warm)',
+    'errors',
+    'p50 (ms)',
+    'p90 (ms)',
+    'p99 (ms)',
+    'warm mean (ms)',
+    'max (ms)',
+    'first call median (ms)',
+    'first call max (ms)',
+    'batches',
+    'cold',
+    ...PHASES.map((p) => `${p.label} (ms)`),
+    'mean of all calls (ms)',
+    'auth',
+  ];
   const rows: string[][] = [];
+  const tones: Array<Tone | undefined> = [];
   for (const run of runs) {
     for (const pair of pairsOf(run)) {
       const r = pairRow(run, pair);
@@ -67,18 +101,22 @@ function pairTable(runs: RunView[]): Block[] {
       rows.push([
         run.label,
         pairLabel(pair),
-        r.auth ?? '—',
-        sv(r.firstMs),
-        ...r.phasesMs.map((p) => sv(p.value)),
-        fmtMs(r.allMeanMs),
-        sv(r.warm.meanMs),
+        r.warm.n.value === null ? '—' : fmtCount(r.warm.n.value),
+        errors,
         sv(r.warm.p50Ms),
         sv(r.warm.p90Ms),
         sv(r.warm.p99Ms),
+        sv(r.warm.meanMs),
         sv(r.warm.maxMs),
-        errors,
-        r.warm.n.value === null ? '—' : fmtCount(r.warm.n.value),
+        sv(r.first.medMs),
+        sv(r.first.maxMs),
+        r.first.n.value === null ? '—' : fmtCount(r.first.n.value),
+        r.first.cold ? `${r.first.cold.cold}/${r.first.cold.of}` : '—',
+        ...r.phasesMs.map((p) => sv(p.value)),
+        fmtMsNum(r.allMeanMs),
+        r.auth ?? '—',
       ]);
+      tones.push(r.errors && r.errors.failed > 0 ? 'warn' : undefined);
     }
   }
   const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Service-to-service latency' }];
@@ -92,9 +130,9 @@ function pairTable(runs: RunView[]): Block[] {
   }
   blocks.push({
     kind: 'text',
-    text: 'First call: total and its phases (means). Warm calls: calls 2..n of each batch. "Mean of all calls" is how the original post averaged (first and warm together). Values marked * come from metrics.ndjson.gz samples (HDR histogram, ±0.1%) where summary.json lacks that statistic; "—" means the run did not record it.',
+    text: 'All times in ms. Warm calls: calls 2..n of each batch. First call: one per batch — its median and max over the batches, how many there were and how many were cold (token fetch + new TCP + full TLS, as observed); phases are means. "Mean of all calls" is how the original post averaged (first and warm together). Values marked * come from metrics.ndjson.gz samples (HDR histogram, ±0.1%) where summary.json lacks that statistic; "—" means the run did not record it.',
   });
-  blocks.push({ kind: 'table', table: { headers, rows } });
+  blocks.push({ kind: 'table', table: { headers, rows, tones } });
   return blocks;
 }
 
@@ -102,98 +140,103 @@ function ciText(low: number, high: number, fmt: (x: number) => string): string {
   return `[${fmt(low)}, ${fmt(high)}]`;
 }
 
-function differencesBlock(diffs: Difference[]): Block[] {
+function differencesBlock(diffs: { compared: Difference[]; skipped: SkippedDifference[] }): Block[] {
   const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Differences (95% bootstrap CIs on warm calls)' }];
-  if (diffs.length === 0) {
-    blocks.push({ kind: 'text', tone: 'info', text: 'Nothing to compare: differences need two targets in a run or the same target in two runs.' });
-    return blocks;
-  }
   const table = (list: Difference[]): Table => {
     const rows: string[][] = [];
     const tones: Array<Tone | undefined> = [];
     for (const d of list) {
-      if (d.missing) {
-        rows.push([d.title, d.baseline, d.candidate, '—', '—', '—', '—', '—', `no CI: ${d.missing}`]);
-        tones.push('warn');
-        continue;
-      }
       for (const e of d.estimates) {
         rows.push([
           d.title,
+          e.significant ? `significant (${e.verdict === 'regression' ? 'slower' : 'faster'})` : 'within noise',
+          `${fmtPct(e.relative, true)} ${ciText(e.relativeLow, e.relativeHigh, (x) => fmtPct(x, true))}`,
+          fmtDiffMsNum(e.diffMs),
+          ciText(e.diffLowMs, e.diffHighMs, fmtDiffMsNum),
+          e.stat === 'p50' ? 'median' : 'mean',
+          `${fmtMsNum(e.baselineMs)} → ${fmtMsNum(e.candidateMs)}`,
           d.baseline,
           d.candidate,
-          e.stat === 'p50' ? 'median' : 'mean',
-          `${fmtMs(e.baselineMs)} → ${fmtMs(e.candidateMs)}`,
-          fmtDiffMs(e.diffMs),
-          ciText(e.diffLowMs, e.diffHighMs, fmtDiffMs),
-          `${fmtPct(e.relative, true)} ${ciText(e.relativeLow, e.relativeHigh, (x) => fmtPct(x, true))}`,
-          e.significant ? `significant (${e.verdict === 'regression' ? 'slower' : 'faster'})` : 'within noise',
         ]);
         tones.push(e.significant ? 'bad' : 'ok');
       }
     }
-    return { headers: ['comparison', 'baseline', 'candidate', 'statistic', 'values', 'Δ', '95% CI of Δ', 'relative (95% CI)', 'verdict'], rows, tones };
+    return { headers: ['comparison', 'verdict', 'relative (95% CI)', 'Δ (ms)', '95% CI of Δ (ms)', 'statistic', 'baseline → candidate (ms)', 'baseline', 'candidate'], rows, tones };
   };
-  blocks.push({
-    kind: 'text',
-    text: 'Percentile bootstrap (1000 replicates, seeded: the same runs give the same report) resampling each side\'s HDR histogram of warm calls. "significant" = the 95% CI of the difference excludes 0. The resampling treats calls as independent: load that drifts during a run makes the intervals too narrow, so compare runs made under the same conditions (or pool several runs per side with `npm run compare`).',
-  });
-  const general = diffs.filter((d) => d.kind !== 'mesh');
-  if (general.length) blocks.push({ kind: 'table', table: table(general) });
-  blocks.push({ kind: 'heading', level: 3, text: 'Mesh cost (sidecar / ambient / no mesh)' });
-  const mesh = diffs.filter((d) => d.kind === 'mesh');
-  if (mesh.length) blocks.push({ kind: 'table', table: table(mesh) });
-  else blocks.push({ kind: 'text', tone: 'info', text: 'No runs that differ in `config.settings.mesh` (sidecar, ambient, none): run the GKE scenario in each mesh mode to see the mesh cost.' });
+  if (diffs.compared.length === 0) blocks.push({ kind: 'text', tone: 'info', text: 'Nothing compared: differences need two targets in a run, or the same target in two comparable runs, with metrics.ndjson.gz.' });
+  else {
+    blocks.push({
+      kind: 'text',
+      text: 'Percentile bootstrap (1000 replicates, seeded: the same runs give the same report) resampling each side\'s HDR histogram of warm calls. "significant" = the 95% CI of the difference excludes 0. The resampling treats calls as independent: drift between runs is not in these intervals, so gate releases with `npm run compare` (runs as observations, `--repeat N`, a minimum effect).',
+    });
+    const general = diffs.compared.filter((d) => d.kind !== 'mesh');
+    if (general.length) blocks.push({ kind: 'table', table: table(general) });
+    const mesh = diffs.compared.filter((d) => d.kind === 'mesh');
+    blocks.push({ kind: 'heading', level: 3, text: 'Mesh cost (sidecar / ambient / no mesh)' });
+    if (mesh.length) blocks.push({ kind: 'table', table: table(mesh) });
+    else blocks.push({ kind: 'text', tone: 'info', text: 'No comparable runs that differ in `config.settings.mesh` (sidecar, ambient, none): run the GKE scenario in each mesh mode to see the mesh cost.' });
+  }
+  if (diffs.skipped.length) {
+    blocks.push({ kind: 'text', tone: 'info', text: `Not compared: ${diffs.skipped.map((s) => `${s.title} — ${s.reason}`).join('; ')}.` });
+  }
   return blocks;
 }
 
-/** The observed value a threshold expression tests (`p(95)<20` → values['p(95)']), formatted. */
-function observedText(t: ThresholdRow): string {
-  const m = t.run.folder.summary.metrics[t.metric];
-  const agg = /^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)/.exec(t.expression)?.[1];
-  const fromSummary = m && agg !== undefined ? m.values[agg] : undefined;
-  if (m && agg !== undefined && typeof fromSummary === 'number') return fmtValue(m, agg, fromSummary);
-  return t.observed === null ? '—' : m ? fmtValue(m, agg ?? 'value', t.observed) : fmtCount(t.observed);
+function fmtValue(m: SummaryMetric, stat: string, v: number): string {
+  if (m.type === 'trend') return m.contains === 'time' && stat !== 'count' ? fmtMsNum(v) : fmtCount(v);
+  if (m.type === 'rate') return stat === 'rate' ? fmtPct(v) : fmtCount(v);
+  if (m.type === 'counter') {
+    if (m.contains === 'data') return stat === 'count' ? fmtBytes(v) : `${fmtBytes(v)}/s`;
+    return stat === 'rate' ? fmtPerSecond(v) : fmtCount(v);
+  }
+  return m.contains === 'time' ? fmtMsNum(v) : m.contains === 'data' ? fmtBytes(v) : fmtCount(v);
 }
 
-function thresholdTable(rows: ThresholdRow[], withRun: boolean): Table | null {
+/** The observed value a threshold expression tests (`p(95)<20` → values['p(95)']), formatted with its unit. */
+function observedText(t: ThresholdRow): string {
+  if (t.noSamples) return 'no samples';
+  const m = t.run.folder.summary.metrics[t.metric];
+  const agg = /^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)/.exec(t.expression)?.[1];
+  const v = m && agg !== undefined && typeof m.values[agg] === 'number' ? m.values[agg] : t.observed;
+  if (v === null || v === undefined) return '—';
+  if (!m) return fmtCount(v);
+  const text = fmtValue(m, agg ?? 'value', v);
+  return m.type === 'trend' && m.contains === 'time' && agg !== 'count' ? `${text} ms` : text;
+}
+
+function verdictText(t: ThresholdRow): string {
+  if (t.noSamples && t.ok) return 'no samples';
+  return t.ok ? 'pass' : 'FAIL';
+}
+
+/** One threshold table of one run: verdict first. */
+function thresholdTable(rows: ThresholdRow[]): Table | null {
   if (rows.length === 0) return null;
   return {
-    headers: [...(withRun ? ['run'] : []), 'metric', 'threshold', 'observed', 'verdict'],
-    rows: rows.map((t) => [...(withRun ? [t.run.label] : []), `\`${t.metric}\``, `\`${t.expression}\``, observedText(t), t.ok ? 'pass' : 'FAIL']),
-    tones: rows.map((t) => (t.ok ? 'ok' : 'bad')),
+    headers: ['verdict', 'metric', 'threshold', 'observed'],
+    rows: rows.map((t) => [verdictText(t), `\`${t.metric}\``, `\`${t.expression}\``, observedText(t)]),
+    tones: rows.map((t) => (!t.ok ? 'bad' : t.noSamples ? 'warn' : 'ok')),
   };
 }
 
-function gated(runs: RunView[], metrics: string[]): ThresholdRow[] {
-  return runs.flatMap(thresholdsOf).filter((t) => metrics.includes(parseMetricKey(t.metric).name));
-}
-
-function chartsBlock(runs: RunView[]): { blocks: Block[]; charts: Chart[] } {
+function distributionBlocks(runs: RunView[]): { blocks: Block[]; charts: Chart[] } {
   const blocks: Block[] = [];
   const charts: Chart[] = [];
   const multi = runs.length > 1;
-  // Latency distribution per target
   blocks.push({ kind: 'heading', level: 2, text: 'Warm-call latency distribution' });
   const targets = [...new Set(runs.flatMap((r) => pairsOf(r).map((p) => p.target)))].sort();
-  const latencyGates = gated(runs, [WARM, 's2s_errors']);
-  if (targets.length === 0) {
-    blocks.push({ kind: 'text', tone: 'info', text: `No \`${WARM}\` samples tagged with a target in these runs: no distribution to draw.` });
-  }
+  if (targets.length === 0) blocks.push({ kind: 'text', tone: 'info', text: `No \`${WARM}\` samples tagged with a target in these runs: no distribution to draw.` });
   for (const target of targets) {
     const series: CdfSeries[] = runs.flatMap((run) =>
       pairsOf(run)
         .filter((p) => p.target === target)
         .map((p) => ({ label: multi ? `${run.label}: ${pairLabel(p)}` : pairLabel(p), buckets: run.samples?.histograms.get(pairKey(WARM, p.source, p.target))?.buckets() ?? [] })),
     );
-    const safe = target.replace(/[^a-zA-Z0-9_-]/g, '_');
-    const chart = cdfChart(`cdf-${safe}.svg`, `Warm-call latency CDF → ${target}`, series);
+    const chart = cdfChart(`cdf-${safeName(target)}.svg`, `Warm-call latency CDF → ${target}`, series);
     charts.push(chart);
-    const gates = latencyGates.filter((t) => parseMetricKey(t.metric).tags.target === target || parseMetricKey(t.metric).tags.target === undefined);
-    blocks.push({ kind: 'chart', chart, side: { caption: `Thresholds on ${WARM} / s2s_errors`, table: thresholdTable(gates, multi), empty: 'No threshold gates these metrics.' } });
+    blocks.push({ kind: 'chart', chart });
   }
-  // First-request phases
-  blocks.push({ kind: 'heading', level: 2, text: 'First-request phases' });
+  blocks.push({ kind: 'heading', level: 2, text: 'First-call phases' });
   const bars: PhaseBar[] = [];
   for (const run of runs) {
     for (const pair of pairsOf(run)) {
@@ -201,37 +244,34 @@ function chartsBlock(runs: RunView[]): { blocks: Block[]; charts: Chart[] } {
       for (const p of r.phasesMs) if (p.value.value !== null) bars.push({ label: multi ? `${run.label}: ${pairLabel(pair)}` : pairLabel(pair), phase: p.label, ms: p.value.value });
     }
   }
-  const phases = phasesChart('phases.svg', 'First call, by phase (mean)', bars, PHASES.map((p) => p.label));
+  const phases = phasesChart('phases.svg', 'First call, by phase (mean over batches)', bars, PHASES.map((p) => p.label));
   charts.push(phases);
-  blocks.push({
-    kind: 'chart',
-    chart: phases,
-    side: { caption: 'Thresholds on the first call', table: thresholdTable(gated(runs, ['s2s_first_ms', ...PHASES.map((p) => p.metric)]), multi), empty: 'No threshold gates the first call.' },
-  });
-  // Latency over time
-  blocks.push({ kind: 'heading', level: 2, text: 'Warm-call latency over time' });
-  const series: TimeSeries[] = [];
-  for (const run of runs) {
-    if (!run.series) continue;
-    for (const pair of seriesPairs(run.series, WARM)) {
-      const points = trendSeries(run.series, pairKey(WARM, pair.source, pair.target), 'meanMs').map((p) => ({ tS: p.tS, meanMs: p.value }));
-      series.push({ label: multi ? `${run.label}: ${pair.label}` : pair.label, points });
-    }
-  }
-  const time = timeChart('latency-over-time.svg', 'Mean warm-call latency per time bucket', series);
-  charts.push(time);
-  blocks.push({ kind: 'chart', chart: time });
+  blocks.push({ kind: 'chart', chart: phases });
   return { blocks, charts };
 }
 
-function fmtValue(m: SummaryMetric, stat: string, v: number): string {
-  if (m.type === 'trend') return m.contains === 'time' && stat !== 'count' ? fmtMs(v) : fmtCount(v);
-  if (m.type === 'rate') return stat === 'rate' ? fmtPct(v) : fmtCount(v);
-  if (m.type === 'counter') {
-    if (m.contains === 'data') return stat === 'count' ? fmtBytes(v) : `${fmtBytes(v)}/s`;
-    return stat === 'rate' ? fmtPerSecond(v) : fmtCount(v);
-  }
-  return m.contains === 'time' ? fmtMs(v) : m.contains === 'data' ? fmtBytes(v) : fmtCount(v);
+/** One section per run: its threshold verdicts and its own latency-over-time panel (each run its own time axis). */
+function perRunBlocks(runs: RunView[]): { blocks: Block[]; charts: Chart[] } {
+  const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Per run: thresholds and latency over time' }];
+  const charts: Chart[] = [];
+  runs.forEach((run, i) => {
+    blocks.push({ kind: 'heading', level: 3, text: `${run.label} — \`${run.id}\`` });
+    const t = thresholdTable(thresholdsOf(run));
+    blocks.push(t ? { kind: 'table', caption: 'Thresholds', table: t } : { kind: 'text', tone: 'info', text: 'No thresholds were set in this run.' });
+    // The shared per-period format (from metrics.ndjson.gz, else the run's timeseries.json): the dashboard's too.
+    const series: TimeSeries[] = [];
+    if (run.series) {
+      for (const pair of seriesPairs(run.series, WARM)) {
+        const points = trendSeries(run.series, pairKey(WARM, pair.source, pair.target), 'meanMs').map((p) => ({ tS: p.tS, meanMs: p.value }));
+        series.push({ label: pair.label, points });
+      }
+    }
+    const file = runs.length === 1 ? 'latency-over-time.svg' : `latency-over-time-${i + 1}-${safeName(run.label)}.svg`;
+    const chart = timeChart(file, `Mean warm-call latency per time bucket — ${run.label}`, series);
+    charts.push(chart);
+    blocks.push({ kind: 'chart', chart });
+  });
+  return { blocks, charts };
 }
 
 /** Every metric of every summary.json, by type, with its thresholds: works on any k6 script's run. */
@@ -240,22 +280,29 @@ function allMetricsBlock(runs: RunView[]): Block[] {
   for (const run of runs) {
     blocks.push({ kind: 'heading', level: 3, text: `${run.label} — \`${run.id}\`` });
     const metrics = Object.entries(run.folder.summary.metrics).sort(([a], [b]) => a.localeCompare(b));
-    const types = ['trend', 'rate', 'counter', 'gauge'];
-    for (const type of [...types, ...new Set(metrics.map(([, m]) => m.type).filter((t) => !types.includes(t)))]) {
-      const of = metrics.filter(([, m]) => m.type === type);
-      if (of.length === 0) continue;
+    // Trends split by unit so that every column of a table holds one unit.
+    const groups: Array<{ caption: string; of: Array<[string, SummaryMetric]>; trend: boolean }> = [
+      { caption: 'trends (time, ms)', of: metrics.filter(([, m]) => m.type === 'trend' && m.contains === 'time'), trend: true },
+      { caption: 'trends (values)', of: metrics.filter(([, m]) => m.type === 'trend' && m.contains !== 'time'), trend: true },
+      { caption: 'rates', of: metrics.filter(([, m]) => m.type === 'rate'), trend: false },
+      { caption: 'counters', of: metrics.filter(([, m]) => m.type === 'counter'), trend: false },
+      { caption: 'gauges', of: metrics.filter(([, m]) => m.type === 'gauge'), trend: false },
+      { caption: 'other', of: metrics.filter(([, m]) => !['trend', 'rate', 'counter', 'gauge'].includes(m.type)), trend: false },
+    ];
+    for (const g of groups) {
+      if (g.of.length === 0) continue;
       const stats: string[] = [];
-      for (const [, m] of of) for (const k of Object.keys(m.values)) if (!stats.includes(k)) stats.push(k);
-      if (type === 'trend') {
+      for (const [, m] of g.of) for (const k of Object.keys(m.values)) if (!stats.includes(k)) stats.push(k);
+      if (g.trend) {
         const order = run.folder.summary.options?.summaryTrendStats ?? [];
         stats.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
       }
-      const rows = of.map(([name, m]) => [
+      const rows = g.of.map(([name, m]) => [
         `\`${name}\``,
         ...stats.map((s) => (typeof m.values[s] === 'number' ? fmtValue(m, s, m.values[s]) : '—')),
         Object.entries(m.thresholds ?? {}).map(([e, t]) => `${t.ok ? '✅' : '❌'} \`${e}\``).join(' ') || '—',
       ]);
-      blocks.push({ kind: 'table', caption: `${type}s`, table: { headers: ['metric', ...stats, 'thresholds'], rows } });
+      blocks.push({ kind: 'table', caption: g.caption, table: { headers: ['metric', ...stats, 'thresholds'], rows } });
     }
     const missing = [WARM, 's2s_first_ms', ...PHASES.map((p) => p.metric), 's2s_errors', 's2s_calls'].filter((m) => !run.folder.summary.metrics[m]);
     if (missing.length) blocks.push({ kind: 'text', tone: 'info', text: `Not in this run: ${missing.map((m) => `\`${m}\``).join(', ')} (a k6 script other than this project's scenarios, or a scenario that does not measure them).` });
@@ -263,7 +310,7 @@ function allMetricsBlock(runs: RunView[]): Block[] {
     if (run.seriesProblem) blocks.push({ kind: 'text', tone: 'warn', text: `${run.label}: ${run.seriesProblem}.` });
     if (!run.folder.metricsPath) {
       const over = run.series ? 'latency over time comes from timeseries.json (the dashboard\'s per-period series)' : 'latency over time needs metrics.ndjson.gz or timeseries.json';
-      blocks.push({ kind: 'text', tone: 'info', text: `${run.label}: no metrics.ndjson.gz — the statistics above are shown and ${over}, but CDFs and bootstrap CIs need metrics.ndjson.gz (the scenario runner writes it for \`probe\`; pass \`--out-ndjson\` for \`load\`).` });
+      blocks.push({ kind: 'text', tone: 'info', text: `${run.label}: no metrics.ndjson.gz — the statistics above are shown and ${over}, but CDFs and bootstrap CIs need metrics.ndjson.gz (the scenario runner writes it unless \`--no-out-ndjson\`).` });
     }
   }
   return blocks;
@@ -276,30 +323,30 @@ export interface BuiltReport {
   blocks: Block[];
 }
 
-export function buildReport(runs: RunView[], opts: { generatedAt?: Date; seed?: number } = {}): BuiltReport {
+export function buildReport(runs: RunView[], opts: { generatedAt?: Date; seed?: number; skipped?: readonly SkippedFolder[] } = {}): BuiltReport {
   const title = runs.length === 1 ? `s2s-latency report — ${runs[0]!.id}` : `s2s-latency report — ${runs.length} runs`;
   const diffs = differences(runs, opts.seed);
-  const charts = chartsBlock(runs);
+  const dist = distributionBlocks(runs);
+  const perRun = perRunBlocks(runs);
   const allThresholds = runs.flatMap(thresholdsOf);
   const failed = allThresholds.filter((t) => !t.ok);
+  const empty = allThresholds.filter((t) => t.ok && t.noSamples);
+  const summaryLine: Block = failed.length
+    ? { kind: 'text', tone: 'bad', text: `${failed.length} threshold(s) crossed: ${failed.map((t) => `${t.run.label} ${t.metric} ${t.expression}`).join('; ')}` }
+    : { kind: 'text', tone: allThresholds.length ? 'ok' : 'info', text: allThresholds.length ? `All ${allThresholds.length - empty.length} thresholds with samples passed.` : 'No thresholds were set.' };
   const blocks: Block[] = [
     { kind: 'heading', level: 1, text: title },
     { kind: 'text', text: `Generated ${(opts.generatedAt ?? new Date()).toISOString()} from ${runs.length} run folder(s).` },
-    failed.length
-      ? { kind: 'text', tone: 'bad', text: `${failed.length} threshold(s) crossed: ${failed.map((t) => `${t.metric} ${t.expression}`).join('; ')}` }
-      : { kind: 'text', tone: allThresholds.length ? 'ok' : 'info', text: allThresholds.length ? `All ${allThresholds.length} thresholds passed.` : 'No thresholds were set.' },
-    ...runsBlock(runs),
+    summaryLine,
+    ...(empty.length ? [{ kind: 'text', tone: 'warn', text: `${empty.length} threshold(s) tested a sub-metric that got no sample (nothing measured, not a pass): ${empty.map((t) => `${t.run.label} ${t.metric}`).join('; ')}` } as Block] : []),
+    ...runsBlock(runs, opts.skipped ?? []),
     ...pairTable(runs),
     ...differencesBlock(diffs),
-    ...charts.blocks,
-    { kind: 'heading', level: 2, text: 'All thresholds' },
-    ...(() => {
-      const t = thresholdTable(allThresholds, runs.length > 1);
-      return t ? [{ kind: 'table', table: t } as Block] : [{ kind: 'text', tone: 'info', text: 'No thresholds were set.' } as Block];
-    })(),
+    ...dist.blocks,
+    ...perRun.blocks,
     ...allMetricsBlock(runs),
   ];
-  return { markdown: renderMarkdown(blocks), html: renderHtml(title, blocks), charts: charts.charts, blocks };
+  return { markdown: renderMarkdown(blocks), html: renderHtml(title, blocks), charts: [...dist.charts, ...perRun.charts], blocks };
 }
 
 /** Writes index.html, report.md and the SVG charts into `outDir`. Returns the written paths. */

@@ -1,5 +1,7 @@
-// Statistics for honest comparisons: a seeded RNG and bootstrap confidence intervals of the
-// difference (absolute and relative) between two latency distributions held as HDR histograms.
+// Statistics for honest comparisons: a seeded RNG, bootstrap confidence intervals of the difference
+// (absolute and relative) between two latency distributions held as HDR histograms, and a run-level interval
+// (one value per run, Welch on logs) for gates that must hold across runs, not just across calls.
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import type { LatencyHistogram } from './histogram.ts';
 
 /** A deterministic PRNG (mulberry32) so that reports and CI verdicts are reproducible. */
@@ -210,4 +212,67 @@ export type Verdict = 'regression' | 'improvement' | 'within noise';
 export function verdictOf(d: DiffEstimate): Verdict {
   if (!d.significant) return 'within noise';
   return d.diffMs > 0 ? 'regression' : 'improvement';
+}
+
+
+export interface RunLevelDiff {
+  /** Geometric means of the per-run values, ms. */
+  baselineMs: number;
+  candidateMs: number;
+  /** candidate / baseline − 1, with its CI (Welch on log values: a run is one observation). */
+  relative: number;
+  relativeLow: number;
+  relativeHigh: number;
+  /** candidate − baseline of the geometric means, ms, and the CI mapped through the baseline. */
+  diffMs: number;
+  diffLowMs: number;
+  diffHighMs: number;
+  level: number;
+  significant: boolean;
+  baselineRuns: number;
+  candidateRuns: number;
+}
+
+function meanVar(xs: number[]): { mean: number; variance: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
+  return { mean, variance };
+}
+
+/**
+ * CI of the change between two sets of runs, one value per run (e.g. each run's p50): Welch's t interval on
+ * the log of the values, so the change is relative and run-to-run variation — not the spread of calls within a
+ * run — sets its width. Needs at least 2 positive values per side; null otherwise.
+ */
+export function runLevelDiff(baseline: readonly number[], candidate: readonly number[], level = 0.95): RunLevelDiff | null {
+  const a = baseline.filter((x) => x > 0 && Number.isFinite(x)).map(Math.log);
+  const b = candidate.filter((x) => x > 0 && Number.isFinite(x)).map(Math.log);
+  if (a.length < 2 || b.length < 2) return null;
+  const ma = meanVar(a);
+  const mb = meanVar(b);
+  const va = ma.variance / a.length;
+  const vb = mb.variance / b.length;
+  const se = Math.sqrt(va + vb);
+  const d = mb.mean - ma.mean;
+  // Welch–Satterthwaite degrees of freedom; identical values on both sides give se = 0 (then df is moot).
+  const df = se === 0 ? Math.max(1, a.length + b.length - 2) : (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
+  const t = tQuantile(1 - (1 - level) / 2, df);
+  const lo = d - t * se;
+  const hi = d + t * se;
+  const baselineMs = Math.exp(ma.mean);
+  const candidateMs = Math.exp(mb.mean);
+  return {
+    baselineMs,
+    candidateMs,
+    relative: Math.exp(d) - 1,
+    relativeLow: Math.exp(lo) - 1,
+    relativeHigh: Math.exp(hi) - 1,
+    diffMs: candidateMs - baselineMs,
+    diffLowMs: baselineMs * (Math.exp(lo) - 1),
+    diffHighMs: baselineMs * (Math.exp(hi) - 1),
+    level,
+    significant: lo > 0 || hi < 0,
+    baselineRuns: a.length,
+    candidateRuns: b.length,
+  };
 }

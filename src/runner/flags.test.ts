@@ -30,9 +30,13 @@ describe('parseRunnerFlags', () => {
     }
   });
 
-  it('load: ndjson only on request; stages; repeatable thresholds', () => {
+  it('load: keeps its samples (ndjson) unless --no-out-ndjson; stages; repeatable thresholds; --repeat', () => {
     const f = parseRunnerFlags(['local', '--scenario', 'load', '--stages', '5s:100,10s:500', '--threshold', 's2s_errors=rate<0.1', '--threshold', 's2s_latency_ms=p(95)<9']);
-    expect(f?.outNdjson).toBe(false);
+    expect(f?.outNdjson).toBe(true);
+    expect(parseRunnerFlags(['local', '--scenario', 'load', '--no-out-ndjson'])?.outNdjson).toBe(false);
+    expect(() => parseRunnerFlags(['local', '--out-ndjson', '--no-out-ndjson'])).toThrow(/contradict/);
+    expect(parseRunnerFlags(['local', '--repeat', '5'])?.repeat).toBe(5);
+    expect(() => parseRunnerFlags(['local', '--repeat', '0'])).toThrow(/--repeat "0": must be an integer in 1\.\.1000/);
     expect(f?.stages).toEqual([{ duration: '5s', target: 100 }, { duration: '10s', target: 500 }]);
     expect(f?.thresholds).toHaveLength(2);
     expect(parseRunnerFlags(['local', '--scenario', 'load', '--out-ndjson'])?.outNdjson).toBe(true);

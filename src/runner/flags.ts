@@ -39,7 +39,8 @@ export const FLAG_SPECS = {
   repeat: { type: 'string', default: '1', help: 'run the scenario N times in a row (each its own run folder, one group id): run-to-run variation for npm run compare' },
   threshold: { type: 'string', multiple: true, help: "add/override a threshold, repeatable: 's2s_latency_ms{target:pong-sec}=p(95)<20'" },
   engine: { type: 'string', default: 'auto', help: 'auto | k6 | embedded (auto = k6 if on PATH or K6_BIN, else embedded)' },
-  'out-ndjson': { type: 'boolean', help: 'write metrics.ndjson.gz (always on for probe and direct; off by default for load)' },
+  'out-ndjson': { type: 'boolean', help: 'write metrics.ndjson.gz (on by default for every scenario: CDFs, CIs and time series need it)' },
+  'no-out-ndjson': { type: 'boolean', help: 'do not write metrics.ndjson.gz (a long load run: summary only, no over-time plot or CI)' },
   'results-dir': { type: 'string', default: 'results', help: 'where run folders go' },
   'pong-delay-ms': { type: 'string', help: 'local only: delay every pong answer by this many ms (regression tests)' },
   dashboard: { type: 'boolean', help: 'live web dashboard while the run lasts (k6\'s K6_WEB_DASHBOARD_HOST/_PORT/_PERIOD/_OPEN/_EXPORT apply; default http://127.0.0.1:5665)' },
@@ -146,6 +147,11 @@ export function helpText(): string {
   ].join('\n');
 }
 
+function ndjsonFlag(on: boolean | undefined, off: boolean | undefined): boolean {
+  if (on && off) throw new FlagError('--out-ndjson and --no-out-ndjson contradict each other: give one.');
+  return !off;
+}
+
 /** Parses argv (platform first). Returns null for --help. */
 export function parseRunnerFlags(argv: readonly string[]): RunnerFlags | null {
   let parsed;
@@ -185,7 +191,7 @@ export function parseRunnerFlags(argv: readonly string[]): RunnerFlags | null {
     }),
     repeat: intFlag('repeat', v.repeat, 1, 1000),
     engine: oneOf('engine', v.engine, ['auto', 'k6', 'embedded'] as const),
-    outNdjson: v['out-ndjson'] ?? scenario !== 'load',
+    outNdjson: ndjsonFlag(v['out-ndjson'], v['no-out-ndjson']),
     resultsDir: v['results-dir'],
     pongDelayMs,
     dashboard: v.dashboard ?? false,

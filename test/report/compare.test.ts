@@ -1,5 +1,5 @@
 // The compare gate on synthetic run folders: an injected slowdown fails it, identical configs do not.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -42,22 +42,26 @@ afterAll(async () => {
 });
 
 describe('npm run compare', () => {
-  it('flags an injected 20% slowdown as a significant regression beyond 10% (exit 1)', async () => {
+  it('a slowdown beyond the minimum effect fails the gate (exit 1); below it, it is named but passes', async () => {
     const base = await run('20261129T150000Z', 1, 1);
     const slow = await run('20261129T150100Z', 1.2, 2, { delay: 1 });
     const outFile = path.join(tmp, 'cmp.md');
-    const r = await capture([base, slow, '--fail-on-regression', '10%', '--out', outFile]);
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/❌ \*\*3 significant regression\(s\) beyond 10\.00%/);
-    expect(r.out).toMatch(/`s2s_latency_ms\{source:local,target:pong-sec\}` \|[^\n]*\| regression \| FAIL \|/);
+    const r = await capture([base, slow, '--min-effect', '10%', '--min-effect-ms', '0.1', '--out', outFile]);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/❌ \*\*3 regression\(s\) beyond the minimum effect \(\+10\.00% and \+100\.0 µs\)/);
+    expect(r.out).toMatch(/`s2s_latency_ms\{source:local,target:pong-sec\}` \| regression \| FAIL \|/);
     expect(r.out).toMatch(/different pongDelayMs/);
+    expect(r.out).toMatch(/CI comes from that run's calls/);
     expect(await readFile(outFile, 'utf8')).toBe(r.out);
-    // the same slowdown with a 30% tolerance is a regression, but within tolerance: exit 0
-    const tolerant = await capture([base, slow, '--fail-on-regression', '30%']);
-    expect(tolerant.code).toBe(0);
-    expect(tolerant.out).toMatch(/\| regression \| ok \|/);
+    // The default minimum effect (+25% and +1 ms, printed) is larger than +0.2 ms: significant, but not a regression.
+    const byDefault = await capture([base, slow]);
+    expect(byDefault.code, byDefault.out).toBe(0);
+    expect(byDefault.out).toMatch(/No regression beyond the minimum effect \(\+25\.00% and \+1\.000 ms \(default; --min-effect, --min-effect-ms\)\); 3 significant slowdown\(s\) smaller than it/);
+    expect(byDefault.out).toMatch(/\| slower, below the minimum effect \| ok \|/);
+    // --fail-on-regression is the older name of --min-effect
+    expect((await capture([base, slow, '--fail-on-regression', '10%', '--min-effect-ms', '0.1'])).code).toBe(1);
     // and the other way round it is an improvement
-    const better = await capture([slow, base, '--stat', 'mean']);
+    const better = await capture([slow, base, '--stat', 'mean', '--min-effect', '10%', '--min-effect-ms', '0.1']);
     expect(better.code).toBe(0);
     expect(better.out).toMatch(/\| improvement \| ok \|/);
   });
@@ -66,16 +70,45 @@ describe('npm run compare', () => {
     const a = await run('20261129T150200Z', 1, 11);
     const b = await run('20261129T150300Z', 1, 12);
     for (const stat of ['p50', 'mean', 'p99']) {
-      const r = await capture([a, b, '--fail-on-regression', '10%', '--stat', stat]);
+      const r = await capture([a, b, '--stat', stat]);
       expect(r.code, r.out).toBe(0);
-      expect(r.out.match(/\| within noise \| ok \|/g)).toHaveLength(3);
+      expect(r.out.match(/\| (within noise|slower, below the minimum effect) \| ok \|/g)).toHaveLength(3);
     }
   });
 
-  it('pools several runs per side (comma list or glob)', async () => {
-    const r = await capture([`${results}/20261129T1500*_local_probe,${results}/20261129T150200Z_local_probe`, `${results}/20261129T1503*`]);
-    expect(r.code).toBe(0);
-    expect(r.out).toContain('Baseline: `20261129T150000Z_local_probe`, `20261129T150200Z_local_probe`');
+  it('pools runs by run: with 2+ runs per side the CI comes from the spread between runs', async () => {
+    const same = [await run('20261129T151000Z', 1, 41), await run('20261129T151100Z', 1.05, 42), await run('20261129T151200Z', 0.97, 43)];
+    const other = [await run('20261129T152000Z', 1.02, 44), await run('20261129T152100Z', 0.99, 45), await run('20261129T152200Z', 1.01, 46)];
+    const r = await capture([same.join(','), `${results}/20261129T152*`]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('Baseline: `20261129T151000Z_local_probe`, `20261129T151100Z_local_probe`, `20261129T151200Z_local_probe`');
+    expect(r.out).toMatch(/\| runs \| 3 \/ 3 \|/);
+    expect(r.out).toMatch(/Runs: 3 baseline, 3 candidate; a run is one observation\./);
+    expect(r.out).toMatch(/the CI comes from the spread between runs/);
+    // Three runs 2 ms slower on each side: caught with the default minimum effect.
+    const slow = [await run('20261129T153000Z', 3.0, 47, { delay: 2 }), await run('20261129T153100Z', 3.1, 48, { delay: 2 }), await run('20261129T153200Z', 2.95, 49, { delay: 2 })];
+    const caught = await capture([same.join(','), slow.join(',')]);
+    expect(caught.code, caught.out).toBe(1);
+    expect(caught.out).toMatch(/`s2s_latency_ms\{source:local,target:pong-sec\}` \| regression \| FAIL \|[^\n]*\| runs \| 3 \/ 3 \|/);
+  });
+
+  it('warns when the runs measure different scenarios', async () => {
+    const probe = await run('20261129T154000Z', 1, 51);
+    const load = await writeSynthRun(results, { platform: 'local', scenario: 'load', stamp: '20261129T154100Z', pairs: [{ source: 'local', target: 'pong-sec', auth: 'id-token', warmMs: lognormal(500, 1, 0.3, 52), first: firstPhases(5, 52) }] });
+    const r = await capture([probe, load]);
+    expect(r.out).toMatch(/⚠️ \*\*The compared runs measure different scenarios: baseline 20261129T154000Z_local_probe = probe, candidate 20261129T154100Z_local_load = load/);
+  });
+
+  it('a glob over a failed run’s folder (no summary.json) skips it with the reason and compares the rest (exit 0)', async () => {
+    const dir = path.join(tmp, 'globbed');
+    const base = await writeSynthRun(dir, { platform: 'local', stamp: '20261129T155000Z', pairs: [{ source: 'local', target: 'pong-sec', auth: 'id-token', warmMs: lognormal(300, 1, 0.3, 61), first: firstPhases(3, 61) }] });
+    const failed = path.join(dir, '20261129T155100Z_local_probe');
+    await mkdir(failed, { recursive: true });
+    await writeFile(path.join(failed, 'run.json'), JSON.stringify({ status: 'error', exitCode: 104 }));
+    const r = await capture([base, `${dir}/*_local_probe`]);
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.err).toMatch(/candidate: skipped \S*20261129T155100Z_local_probe: no summary\.json: the run ended before the engine wrote one \(status error, exit 104\)/);
+    expect(r.out).toMatch(/candidate: skipped \S*20261129T155100Z_local_probe/);
   });
 
   it('works on real k6 output (fixtures) for any Trend metric', async () => {
@@ -87,19 +120,20 @@ describe('npm run compare', () => {
     expect(r.out).toContain('`http_req_duration{expected_response:true}`');
   });
 
-  it('without metrics.ndjson.gz shows the summary values and says there is no CI', async () => {
+  it('without metrics.ndjson.gz a single run per side is judged on the minimum effect alone, and says so', async () => {
     const a = await run('20261129T150400Z', 1, 21, { withNdjson: false });
-    const b = await run('20261129T150500Z', 2, 22, { withNdjson: false });
+    const b = await run('20261129T150500Z', 2.5, 22, { withNdjson: false });
     const r = await capture([a, b]);
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/no CI: metrics\.ndjson\.gz missing/);
-    expect(r.out).toMatch(/can never fail the gate/);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/no CI \(metrics\.ndjson\.gz missing on a side\): judged on the minimum effect alone/);
+    expect(r.out).toMatch(/Rows without any CI .* are judged on the minimum effect alone/);
   });
 
   it.each([
     [['only-one'], /expected exactly two operands/],
     [['/nonexistent/a', '/nonexistent/b'], /run folder \/nonexistent\/a does not exist/],
     [['X', 'Y', '--fail-on-regression', 'ten'], /--fail-on-regression "ten" is not a percentage/],
+    [['X', 'Y', '--min-effect-ms', 'soon'], /--min-effect-ms "soon" is not a number of ms/],
     [['X', 'Y', '--stat', 'p42'], /--stat "p42" is not one of/],
   ])('bad input %j exits 2 with a clear message', async (argv, message) => {
     const r = await capture(argv);

@@ -1,9 +1,9 @@
 // The report against real k6 output (the v1.3.0 fixtures) and synthetic scenario runs.
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseHTML } from 'linkedom';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/report/cli.ts';
 import { parseFormatted } from '../../src/report/format.ts';
 import { TimeSeriesBuilder } from '../../src/results/timeseries-builder.ts';
@@ -77,17 +77,22 @@ describe('report from the real k6 v1.3.0 fixtures', () => {
 
   it('the pair table uses the summary for the tagged sub-metric and the samples for the rest', async () => {
     const summary = await fixtureSummary();
-    const t = mdTables(md).find((x) => x.headers.includes('warm mean'))!;
+    const t = mdTables(md).find((x) => x.headers.includes('warm mean (ms)'))!;
+    // Key columns first, one unit per column (ms in the header, plain numbers in the cells).
+    expect(t.headers.slice(0, 5)).toEqual(['run', 'source → target', 'n (warm)', 'errors', 'p50 (ms)']);
     const sec = t.rows.find((r) => r[1] === '→ pong-sec')!;
     const v = summary.metrics['s2s_latency_ms{target:pong-sec}']!.values;
-    expectShown(sec[t.headers.indexOf('warm mean')]!, v.avg!, 'avg');
-    expectShown(sec[t.headers.indexOf('p50')]!, v.med!, 'med');
-    expectShown(sec[t.headers.indexOf('p90')]!, v['p(90)']!, 'p90');
-    expectShown(sec[t.headers.indexOf('max')]!, v.max!, 'max');
+    expectShown(sec[t.headers.indexOf('warm mean (ms)')]!, v.avg!, 'avg');
+    expectShown(sec[t.headers.indexOf('p50 (ms)')]!, v.med!, 'med');
+    expectShown(sec[t.headers.indexOf('p90 (ms)')]!, v['p(90)']!, 'p90');
+    expectShown(sec[t.headers.indexOf('max (ms)')]!, v.max!, 'max');
+    for (const h of t.headers.filter((x) => x.endsWith('(ms)'))) {
+      for (const r of t.rows) expect(r[t.headers.indexOf(h)], h).toMatch(/^(—|[+−-]?\d+(\.\d+)?\*?)$/);
+    }
     expect(sec[t.headers.indexOf('n (warm)')]).toBe('20'); // probe: 20 iterations
     const unsec = t.rows.find((r) => r[1] === '→ pong-unsec')!;
     expect(unsec[t.headers.indexOf('n (warm)')]).toBe('101');
-    expect(unsec[t.headers.indexOf('p99')]).toMatch(/\*$/);
+    expect(unsec[t.headers.indexOf('p99 (ms)')]).toMatch(/\*$/);
   });
 
   it('HTML shows the same numbers, charts for both targets and the threshold verdicts', async () => {
@@ -126,16 +131,24 @@ describe('report from synthetic scenario runs', () => {
     expect(await main(['--results', results])).toBe(0);
     const out = path.join(results, 'report');
     const files = (await readdir(out)).sort();
-    expect(files).toEqual(['cdf-pong-sec.svg', 'cdf-pong-unsec.svg', 'index.html', 'latency-over-time.svg', 'phases.svg', 'report.md']);
+    // One latency-over-time panel per run (each on its own time axis); cloudrun has no samples: a message, no file.
+    expect(files).toEqual(['cdf-pong-sec.svg', 'cdf-pong-unsec.svg', 'index.html', 'latency-over-time-1-local.svg', 'latency-over-time-2-gke_sidecar_.svg', 'phases.svg', 'report.md']);
     const md = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(md).not.toContain('20261129T140000Z');
     expect(md).toMatch(/⚠️ \*\*These runs used different region/);
     expect(md).toContain('mesh sidecar vs none');
-    expect(md).toContain('CIs need metrics.ndjson.gz');
+    // Only comparable pairs are compared; the others are named with the reason (here: no samples).
+    expect(md).toMatch(/Not compared: .*cloudrun.* — no metrics\.ndjson\.gz in cloudrun/);
     expect(md).toMatch(/❌ \*\*1 threshold\(s\) crossed/);
+    // One threshold table per run, verdict first.
+    const thresholdTables = mdTables(md).filter((x) => x.headers[0] === 'verdict' && x.headers[1] === 'metric');
+    expect(thresholdTables).toHaveLength(1); // only the local run set thresholds
+    expect(md.match(/No thresholds were set in this run/g)).toHaveLength(2);
     // the post's "mean of all calls" = (first sum + warm sum) / (first n + warm n)
-    const t = mdTables(md).find((x) => x.headers.includes('mean of all calls'))!;
+    const t = mdTables(md).find((x) => x.headers.includes('mean of all calls (ms)'))!;
     expect(t.rows.filter((r) => r[0] === 'local')).toHaveLength(2);
+    const d = mdTables(md).find((x) => x.headers[0] === 'comparison')!;
+    expect(d.headers.slice(0, 3)).toEqual(['comparison', 'verdict', 'relative (95% CI)']);
     for (const f of files.filter((f) => f.endsWith('.svg'))) {
       const svg = await readFile(path.join(out, f), 'utf8');
       expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'), f).toBe(true);
@@ -145,6 +158,38 @@ describe('report from synthetic scenario runs', () => {
     expect(await main(['--results', results, '--out', again])).toBe(0);
     const strip = (s: string) => s.replace(/Generated \S+/, '');
     expect(strip(await readFile(path.join(again, 'report.md'), 'utf8'))).toBe(strip(md)); // seeded: reproducible
+  });
+
+  it('compares only runs of the same scenario and protocol, naming the pairs it skips', async () => {
+    const results = path.join(tmp, 'mixed');
+    const pairs = (scale: number, seed: number) => [{ source: 'x', target: 'pong-sec', auth: 'none' as const, warmMs: lognormal(300, scale, 0.3, seed), first: firstPhases(3, seed) }];
+    await writeSynthRun(results, { platform: 'local', stamp: '20261129T150000Z', pairs: pairs(1, 1) });
+    await writeSynthRun(results, { platform: 'local', scenario: 'load', stamp: '20261129T150100Z', pairs: pairs(1, 2) });
+    await writeSynthRun(results, { platform: 'gke', stamp: '20261129T150200Z', pairs: pairs(1.2, 3), settings: { count: 50 } });
+    await writeSynthRun(results, { platform: 'cloudrun', stamp: '20261129T150300Z', pairs: pairs(1.1, 4) });
+    expect(await main(['--results', results])).toBe(0);
+    const md = await readFile(path.join(results, 'report', 'report.md'), 'utf8');
+    const d = mdTables(md).find((x) => x.headers[0] === 'comparison')!;
+    expect([...new Set(d.rows.map((r) => r[0]))]).toEqual(['pong-sec: cloudrun vs local probe']);
+    expect(md).toMatch(/pong-sec: local load vs local probe — different scenarios \(probe vs load\)/);
+    expect(md).toMatch(/pong-sec: gke vs local probe — different count \(.*\)/);
+  });
+
+  it('a glob that includes a failed run’s folder (no summary.json) reports the rest and names the skipped folder', async () => {
+    const results = path.join(tmp, 'with-failed');
+    await writeSynthRun(results, { platform: 'local', stamp: '20261129T150000Z', pairs: [{ source: 'x', target: 'pong-sec', auth: 'none', warmMs: lognormal(50, 1, 0.3, 1), first: firstPhases(2, 1) }] });
+    const failed = path.join(results, '20261129T150100Z_local_probe');
+    await mkdir(failed, { recursive: true });
+    await writeFile(path.join(failed, 'run.json'), JSON.stringify({ status: 'error', exitCode: 104 }));
+    let err = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    try {
+      expect(await main([`${results}/*_local_probe`, '--out', path.join(tmp, 'with-failed-out')])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(err).toMatch(/skipped \S*20261129T150100Z_local_probe: no summary\.json: the run ended before the engine wrote one \(status error, exit 104\)/);
+    expect(await readFile(path.join(tmp, 'with-failed-out', 'report.md'), 'utf8')).toMatch(/Skipped \S*20261129T150100Z_local_probe: no summary\.json/);
   });
 
   it('too little data gives a message in place of a chart', async () => {
