@@ -42,7 +42,7 @@ describe.skipIf(!existsSync(CHROMIUM))('report HTML in headless Chromium', () =>
   });
 
   it('opens offline without console errors, renders every chart, and is screenshotted', async () => {
-    const context = await browser.newContext({ viewport: { width: 1300, height: 900 }, offline: true });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, offline: true });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('console', (m) => {
@@ -62,7 +62,7 @@ describe.skipIf(!existsSync(CHROMIUM))('report HTML in headless Chromium', () =>
         width: (f.querySelector('svg') as unknown as { getBoundingClientRect(): { width: number } } | null)?.getBoundingClientRect().width ?? 0,
       })),
     );
-    expect(charts.map((c) => c.name).sort()).toEqual(['cdf-pong-sec.svg', 'cdf-pong-unsec.svg', 'latency-over-time.svg', 'phases.svg']);
+    expect(charts.map((c) => c.name).sort()).toEqual(['cdf-pong-sec.svg', 'cdf-pong-unsec.svg', 'latency-over-time-1-local.svg', 'latency-over-time-2-gke_sidecar_.svg', 'latency-over-time-3-k6fixture.svg', 'phases.svg']);
     for (const c of charts) {
       expect(c.svgs, c.name ?? '').toBeGreaterThan(0);
       expect(c.marks, c.name ?? '').toBeGreaterThan(5);
@@ -80,5 +80,50 @@ describe.skipIf(!existsSync(CHROMIUM))('report HTML in headless Chromium', () =>
     await page.locator('figure[data-chart="phases.svg"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ARTIFACTS, 'report-phases.png') });
     await context.close();
+  });
+
+  /** Page-level horizontal overflow, and for each key column the cells that lie outside their table's box. */
+  async function layout(width: number) {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, offline: true });
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+    const result = await page.evaluate((keys) => {
+      type Box = { left: number; right: number };
+      type El = { getBoundingClientRect(): Box; closest(s: string): El | null; getAttribute(n: string): string | null; scrollLeft: number };
+      const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number }; querySelectorAll(s: string): ArrayLike<El> } }).document;
+      const page = { scrollWidth: doc.documentElement.scrollWidth, clientWidth: doc.documentElement.clientWidth };
+      const cells: Record<string, { seen: number; outside: string[] }> = {};
+      for (const key of keys) {
+        const found = Array.from(doc.querySelectorAll(`td[data-col="${key}"]`));
+        cells[key] = { seen: found.length, outside: [] };
+        for (const td of found) {
+          const box = td.closest('.scroll');
+          if (!box) continue;
+          const b = box.getBoundingClientRect();
+          const c = td.getBoundingClientRect();
+          if (box.scrollLeft !== 0 || c.left < b.left - 0.5 || c.right > b.right + 0.5) cells[key]!.outside.push(`${c.left.toFixed(0)}–${c.right.toFixed(0)} outside ${b.left.toFixed(0)}–${b.right.toFixed(0)}`);
+        }
+      }
+      return { page, cells };
+    }, ['status', 'errors', 'n', 'relative', 'verdict']);
+    await page.screenshot({ path: path.join(ARTIFACTS, `report-${width}px.png`), fullPage: false });
+    await context.close();
+    return result;
+  }
+
+  it('at 1280 px: no horizontal page scroll, and status, errors, n, relative, verdict cells show without scrolling their box', async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    const { page, cells } = await layout(1280);
+    expect(page.scrollWidth, 'page scrolls sideways').toBeLessThanOrEqual(page.clientWidth);
+    for (const [key, c] of Object.entries(cells)) {
+      expect(c.seen, `cells of column ${key}`).toBeGreaterThan(0);
+      expect(c.outside, `column ${key}`).toEqual([]);
+    }
+  });
+
+  it('at 390 px (a phone): the page itself has no horizontal scroll (tables scroll in their own box)', async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    const { page } = await layout(390);
+    expect(page.scrollWidth, 'page scrolls sideways').toBeLessThanOrEqual(page.clientWidth);
   });
 });
