@@ -7,7 +7,7 @@ import type { LatencyHistogram } from '../results/histogram.ts';
 import { loadSamples, parseMetricKey, type RunFolder } from '../results/run-folder-read.ts';
 import { bootstrapDiff, runLevelDiff, weightedFromHistogram, type BootStat } from '../results/stats.ts';
 import { renderMarkdown, type Block, type Table, type Tone } from './document.ts';
-import { fmtDiffMs, fmtMs, fmtPct } from './format.ts';
+import { fmtDiffMsNum, fmtMs, fmtMsNum, fmtPct } from './format.ts';
 import { settingDifferences } from './model.ts';
 
 /** Below both of these a change is not a regression, however significant. */
@@ -243,18 +243,18 @@ export function comparisonMarkdown(c: Comparison): string {
   ];
   const tones: Array<Tone | undefined> = [];
   const table: Table = {
-    headers: ['metric', 'verdict', 'gate', `baseline ${statName}`, `candidate ${statName}`, 'Δ', 'relative', 'CI of Δ', 'CI of relative', 'CI from', 'runs'],
+    headers: ['metric', 'verdict', 'gate', `baseline ${statName} (ms)`, `candidate ${statName} (ms)`, 'Δ (ms)', 'relative', 'CI of Δ (ms)', 'CI of relative', 'CI from', 'runs'],
     rows: c.rows.map((r) => {
       tones.push(r.fails ? 'bad' : r.verdict === 'regression' || r.verdict === 'slower, below the minimum effect' || r.verdict === 'no data' ? 'warn' : 'ok');
       return [
         `\`${r.key}\``,
         r.verdict,
         r.fails ? 'FAIL' : 'ok',
-        fmtMs(r.baselineMs),
-        fmtMs(r.candidateMs),
-        fmtDiffMs(r.diffMs),
+        fmtMsNum(r.baselineMs),
+        fmtMsNum(r.candidateMs),
+        fmtDiffMsNum(r.diffMs),
         fmtPct(r.relative, true),
-        r.ci ? ci(r.ci.diffLowMs, r.ci.diffHighMs, fmtDiffMs) : '—',
+        r.ci ? ci(r.ci.diffLowMs, r.ci.diffHighMs, fmtDiffMsNum) : '—',
         r.ci ? ci(r.ci.relativeLow, r.ci.relativeHigh, (x) => fmtPct(x, true)) : '—',
         r.method === 'runs' ? 'runs' : r.method === 'calls' ? 'calls (1 run)' : (r.note ?? '—'),
         `${r.runs.baseline} / ${r.runs.candidate}`,
