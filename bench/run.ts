@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import type { PingResult } from '../src/contract/ping.ts';
 import { peakRssMiB, startPing, startPong, timeCommand, type Service } from './procs.ts';
 import { ensureWrk, findK6, runAutocannon, runWrk, type LoadResult } from './tools.ts';
+import { gateSection } from './gate.ts';
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
 
@@ -23,10 +24,12 @@ interface Profile {
   memIters: [number, number];
   pingMemCounts: [number, number];
   fixedRate: number;
+  /** Triples of real local runs for the gate section (baseline, 2 ms slower, same build). */
+  gatePairs: number;
 }
 const PROFILES: Record<'quick' | 'full', Profile> = {
-  quick: { name: 'quick', runs: 1, loadSec: 3, pingCount: 2000, fidelityCount: 100, memIters: [1e4, 1e5], pingMemCounts: [1e3, 1e4], fixedRate: 500 },
-  full: { name: 'full', runs: 3, loadSec: 5, pingCount: 20000, fidelityCount: 400, memIters: [1e4, 1e6], pingMemCounts: [1e3, 1e5], fixedRate: 1000 },
+  quick: { name: 'quick', runs: 1, loadSec: 3, pingCount: 2000, fidelityCount: 100, memIters: [1e4, 1e5], pingMemCounts: [1e3, 1e4], fixedRate: 500, gatePairs: 3 },
+  full: { name: 'full', runs: 3, loadSec: 5, pingCount: 20000, fidelityCount: 400, memIters: [1e4, 1e6], pingMemCounts: [1e3, 1e5], fixedRate: 1000, gatePairs: 20 },
 };
 
 /** One row of the table: median of runs, min–max, an optional ratio and target verdict, the command. */
@@ -155,15 +158,27 @@ async function dashboardMemoryRows(profile: Profile, log: (s: string) => void): 
 async function main(): Promise<number> {
   const { values } = parseArgs({ args: process.argv.slice(2), options: { quick: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    console.log('Usage: npm run bench [-- --quick] [--only dashboard] [--out FILE]\n  --quick  one short run of each row (< 2 min), written to results/bench/quick.md\n  (full)   3 runs per row (memory: 1), written to BENCHMARKS.md\n  --only dashboard  only the dashboard memory rows (3 runs), written to results/bench/dashboard.md');
+    console.log(
+      'Usage: npm run bench [-- --quick] [--only dashboard|gate] [--out FILE]\n  --quick  one short run of each row (a few minutes), written to results/bench/quick.md\n  (full)   3 runs per row (memory: 1), written to BENCHMARKS.md\n  --only dashboard  only the dashboard memory rows (3 runs), written to results/bench/dashboard.md\n  --only gate       only the gate section (20 same-build and 20 2-ms pairs of real local runs; 3 with --quick), written to results/bench/gate.md',
+    );
     return 0;
   }
-  if (values.only !== undefined && values.only !== 'dashboard') {
-    console.error(`bench: --only ${JSON.stringify(values.only)}: the only section that runs alone is "dashboard"`);
+  if (values.only !== undefined && values.only !== 'dashboard' && values.only !== 'gate') {
+    console.error(`bench: --only ${JSON.stringify(values.only)}: the sections that run alone are "dashboard" and "gate"`);
     return 2;
   }
   const profile = PROFILES[values.quick ? 'quick' : 'full'];
   const out = values.out ?? (values.only ? path.join(ROOT, `results/bench/${values.only}.md`) : profile.name === 'full' ? path.join(ROOT, 'BENCHMARKS.md') : path.join(ROOT, 'results/bench/quick.md'));
+  if (values.only === 'gate') {
+    const started = new Date();
+    const rows = await gateSection(profile.gatePairs, (s) => process.stderr.write(`bench: ${s}\n`));
+    const md = renderMarkdown(rows, { profile, started, wrk: null, k6: null, analysis: false });
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, md);
+    await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify({ profile: profile.name, only: values.only, started, rows }, null, 2)}\n`);
+    process.stdout.write(md);
+    return rows.every((r) => !r.target || r.target.ok) ? 0 : 1;
+  }
   const rows: Row[] = [];
   const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
   if (values.only === 'dashboard') {
@@ -343,6 +358,10 @@ async function main(): Promise<number> {
   rows.push({ section: 'Time to first result', what: 'npm run build', unit: 'ms', values: buildMs, command: 'npm run build' });
   rows.push({ section: 'Time to first result', what: 'npm run scenario:local (default probe)', unit: 'ms', values: scenarioMs, command: `npm run scenario:local -- --quiet${profile.name === 'quick' ? ' --count 200' : ''}` });
 
+  // 6. The compare gate on real runs: same build passes, a 2 ms regression is caught.
+  log('gate');
+  rows.push(...(await gateSection(profile.gatePairs, log)));
+
   const md = renderMarkdown(rows, { profile, started, wrk: wrk.path, k6 });
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, md);
@@ -358,7 +377,7 @@ function netemReason(): string {
   return `skipped: this kernel has no netem qdisc (${(r.stderr || r.stdout).trim().split('\n').pop() ?? 'tc failed'})`;
 }
 
-export function renderMarkdown(rows: Row[], ctx: { profile: Profile; started: Date; wrk: string | null; k6: string | null }): string {
+export function renderMarkdown(rows: Row[], ctx: { profile: Profile; started: Date; wrk: string | null; k6: string | null; analysis?: boolean }): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     `# Benchmarks (${ctx.profile.name})`,
@@ -382,7 +401,7 @@ export function renderMarkdown(rows: Row[], ctx: { profile: Profile; started: Da
   }
   lines.push('');
   // The hand-written analysis (targets, method, why a target is missed) travels with every generated table.
-  lines.push(readFileSync(new URL('./analysis.md', import.meta.url), 'utf8'));
+  if (ctx.analysis !== false) lines.push(readFileSync(new URL('./analysis.md', import.meta.url), 'utf8'));
   return lines.join('\n');
 }
 
