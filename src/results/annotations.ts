@@ -20,17 +20,21 @@ function observedText(observed: number | null | undefined): string {
   return observed === null || observed === undefined ? '' : ` (observed ${+observed.toFixed(6)})`;
 }
 
-/** `::error` lines for crossed thresholds, a `::notice` line when all passed. */
+/** `::error` lines for crossed thresholds, `::warning` lines for thresholds without samples, a `::notice` when all passed. */
 export function githubAnnotations(meta: RunMeta): string[] {
   const crossed = meta.thresholds.filter((t) => !t.ok);
+  const empty = meta.thresholds.filter((t) => t.ok && t.noSamples);
+  const warnings = empty.map(
+    (t) => `::warning title=${escapeProperty(`No samples: ${t.metric}`)}::${escapeData(`${t.metric} ${t.expression} tested nothing: the sub-metric got no sample — run ${meta.id}`)}`,
+  );
   if (crossed.length === 0) {
-    const n = meta.thresholds.length;
-    return [`::notice title=${escapeProperty(`s2s ${meta.platform}/${meta.scenario}`)}::${escapeData(`${n} threshold${n === 1 ? '' : 's'} passed (run ${meta.id})`)}`];
+    const n = meta.thresholds.length - empty.length;
+    return [...warnings, `::notice title=${escapeProperty(`s2s ${meta.platform}/${meta.scenario}`)}::${escapeData(`${n} threshold${n === 1 ? '' : 's'} passed (run ${meta.id})`)}`];
   }
-  return crossed.map(
+  return [...warnings, ...crossed.map(
     (t) =>
       `::error title=${escapeProperty(`Latency threshold crossed: ${t.metric}`)}::${escapeData(
         `${t.metric} ${t.expression}${observedText(t.observed)} — run ${meta.id} on ${meta.platform}/${meta.scenario}`,
       )}`,
-  );
+  )];
 }

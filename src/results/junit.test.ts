@@ -99,6 +99,12 @@ describe('githubAnnotations', () => {
     ]);
   });
 
+  it('a threshold without samples is a warning, not counted as passed', () => {
+    const lines = githubAnnotations(meta([{ metric: 's2s_latency_ms{target:nope}', expression: 'p(95)<20', ok: true, noSamples: true }, { metric: 'checks', expression: 'rate>0.99', ok: true }]));
+    expect(lines[0]).toMatch(/^::warning title=No samples%3A s2s_latency_ms\{target%3Anope\}::s2s_latency_ms\{target:nope\} p\(95\)<20 tested nothing/);
+    expect(lines[1]).toMatch(/::1 threshold passed/);
+  });
+
   it('prints a notice when every threshold passed', () => {
     expect(githubAnnotations(meta([{ metric: 'checks', expression: 'rate>0.99', ok: true }]))).toEqual([
       '::notice title=s2s local/probe::1 threshold passed (run 20261129T150000Z_local_probe)',
