@@ -64,7 +64,7 @@ export async function gateSection(pairs: number, log: (s: string) => void): Prom
       { section: SECTION, what: 'default minimum effect, relative', unit: '%', values: [DEFAULT_MIN_EFFECT.relative * 100], target: null, command: 'same' },
       { section: SECTION, what: `same-build pairs that pass (${passed}/${pairs})`, unit: '%', values: [(passed / pairs) * 100], target: { text: `${pairs}/${pairs}`, ok: passed === pairs }, command: cmd },
       { section: SECTION, what: `--pong-delay-ms 2 regressions caught (${caught}/${pairs})`, unit: '%', values: [(caught / pairs) * 100], target: { text: `${pairs}/${pairs}`, ok: caught === pairs }, command: cmd },
-      { section: SECTION, what: 'same build: |Δ p50| pong-sec', unit: 'ms', values: sameDelta, target: null, command: 'one run per side', note: 'noise the minimum effect must stay above' },
+      { section: SECTION, what: 'same build: size of Δ p50 pong-sec', unit: 'ms', values: sameDelta, target: null, command: 'one run per side', note: 'noise the minimum effect must stay above' },
       { section: SECTION, what: '2 ms slower: Δ p50 pong-sec', unit: 'ms', values: slowDelta, target: null, command: 'one run per side' },
     ];
   } finally {
