@@ -19,9 +19,10 @@ export interface MinEffect {
 }
 
 /**
- * The default minimum effect: +25% and +1 ms, both. Measured on the local probe (`npm run bench`, gate
- * section): two runs of the same build on a shared 2-core machine move the warm p50 by up to ~0.4 ms, while a
- * 2 ms pong delay moves it by 2 ms; 1 ms sits between, and 25% keeps sub-ms noise on fast targets out.
+ * The default minimum effect: +25% and +1 ms, both. Measured on the local probe (`npm run bench -- --only gate`,
+ * BENCHMARKS.md): 20 pairs of runs of the same build on a shared 2-core machine moved pong-sec's warm p50 by at
+ * most 86 µs (issue 14 saw +0.36 ms under heavier load), while a 2 ms pong delay moves it by 2 ms or more; 1 ms
+ * sits between, and 25% keeps noise on fast targets out.
  */
 export const DEFAULT_MIN_EFFECT: Readonly<MinEffect> = Object.freeze({ relative: 0.25, absoluteMs: 1 });
 
