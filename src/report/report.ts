@@ -4,7 +4,7 @@
 // one section per run holding its own threshold table and its own latency-over-time panel.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pairKey, parseMetricKey, type SummaryMetric } from '../results/run-folder-read.ts';
+import { pairKey, type SummaryMetric } from '../results/run-folder-read.ts';
 import { renderHtml, renderMarkdown, type Block, type Chart, type Table, type Tone } from './document.ts';
 import { fmtBytes, fmtCount, fmtDiffMsNum, fmtMsNum, fmtPct, fmtPerSecond } from './format.ts';
 import type { SkippedFolder } from './inputs.ts';
@@ -267,7 +267,7 @@ function perRunBlocks(runs: RunView[]): { blocks: Block[]; charts: Chart[] } {
       }
     }
     const file = runs.length === 1 ? 'latency-over-time.svg' : `latency-over-time-${i + 1}-${safeName(run.label)}.svg`;
-    const chart = timeChart(file, `Mean warm-call latency per time bucket — ${run.label}`, series);
+    const chart = timeChart(file, `Mean warm-call latency per time bucket${runs.length === 1 ? '' : ` — ${run.label}`}`, series);
     charts.push(chart);
     blocks.push({ kind: 'chart', chart });
   });
