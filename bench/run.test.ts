@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('npm run bench -- --quick', () => {
   it('writes a well-formed table covering every section', async () => {
     const out = path.join(dir, 'quick.md');
-    await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], { cwd: root, timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
+    await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], { cwd: root, timeout: 1_500_000, maxBuffer: 16 * 1024 * 1024 });
     const md = readFileSync(out, 'utf8');
     const json = JSON.parse(readFileSync(out.replace(/\.md$/, '.json'), 'utf8'));
     const lines = md.split('\n');
@@ -31,7 +31,7 @@ describe('npm run bench -- --quick', () => {
       if (median !== '—') expect(median, row).toMatch(/^-?[\d.]+ ?(µs|ms|×|req\/s|MiB|%)$/);
     }
     const sections = new Set(json.rows.map((r: { section: string }) => r.section));
-    for (const s of ['Fidelity', 'Ping overhead', 'Engine throughput', 'Engine latency', 'Memory', 'Time to first result']) expect(sections).toContain(s);
+    for (const s of ['Fidelity', 'Ping overhead', 'Engine throughput', 'Engine latency', 'Memory', 'Time to first result', 'Gate (compare, default minimum effect)']) expect(sections).toContain(s);
     // Every target row carries a verdict; every measured row carries numbers.
     for (const r of json.rows) {
       if (r.skipped) continue;
@@ -39,5 +39,5 @@ describe('npm run bench -- --quick', () => {
       for (const v of r.values) expect(Number.isFinite(v), r.what).toBe(true);
     }
     expect(md).toMatch(/✅|❌/);
-  }, 900_000);
+  }, 1_500_000);
 });
