@@ -132,6 +132,7 @@ export function createApp(config: AppConfig, deps: AppDeps = {}): App {
         maxSamples: config.pingMaxSamples,
         callTimeoutMs: config.pingCallTimeoutMs,
         deadlineMs: config.pingBatchDeadlineMs,
+        maxBytes: config.pingMaxBatchBytes,
         signal: controller.signal,
         tokens,
       }));

@@ -5,7 +5,7 @@ import type { AuthMode, ConnectionMode, FirstCallCold, FirstCallPhasesMs, PingRe
 import { LatencyHistogram } from '../src/results/histogram.ts';
 import type { IdTokenCache } from '../src/auth/id-token-cache.ts';
 import { redactError } from '../src/auth/redact.ts';
-import { Http1Caller, newPhaseMarks, type Caller, type PhaseMarks } from './http1-caller.ts';
+import { ByteBudget, BYTES_LIMIT_CODE, Http1Caller, newPhaseMarks, type Caller, type PhaseMarks } from './http1-caller.ts';
 import { NodeHttpCaller } from './node-http-caller.ts';
 
 /** Which client makes the calls: the lean HTTP/1.1 one (default) or node:http (cross-check). */
@@ -29,6 +29,8 @@ export interface BatchOptions {
   maxSamples: number;
   callTimeoutMs: number;
   deadlineMs: number;
+  /** Response bytes (heads + bodies, as read from the socket) the whole batch may receive; past it the batch stops. */
+  maxBytes: number;
   /** Aborts the batch (client gone, shutdown): the result is partial and `truncated`. */
   signal: AbortSignal;
   tokens: IdTokenCache;
@@ -86,7 +88,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchOutcome> {
   const samplesCap = o.samples ? Math.min(o.maxSamples, o.count) : 0;
   const samplesMs: number[] | undefined = o.samples ? [] : undefined;
   let samplesDropped = false;
-  const caller: Caller = o.client === 'node' ? new NodeHttpCaller(o.url, o.connection, o.callTimeoutMs) : new Http1Caller(o.url, o.connection, o.callTimeoutMs);
+  const budget = new ByteBudget(o.maxBytes);
+  const caller: Caller =
+    o.client === 'node' ? new NodeHttpCaller(o.url, o.connection, o.callTimeoutMs, budget) : new Http1Caller(o.url, o.connection, o.callTimeoutMs, budget);
+  const overBudget = () => `stopped after ${calls} call(s): the target sent more than PING_MAX_BATCH_BYTES=${o.maxBytes} response bytes in this batch`;
   // Stopped by the deadline or the signal: the call in flight is cut and not counted.
   let stopped = false;
   let wakeOnStop: () => void = noop;
@@ -158,13 +163,13 @@ export async function runBatch(o: BatchOptions): Promise<BatchOutcome> {
         if (caller.code === null && caller.status >= 200 && caller.status < 300) firstOkMs = first.phasesMs.totalMs;
         else {
           countError(caller.status, caller.code);
-          firstError = caller.code ?? `HTTP ${caller.status}`;
+          firstError = caller.code === BYTES_LIMIT_CODE ? overBudget() : caller.code ?? `HTTP ${caller.status}`;
         }
       }
     }
 
     // Warm calls.
-    while (tokenOk && !cut && calls < o.count) {
+    while (tokenOk && !cut && calls < o.count && caller.code !== BYTES_LIMIT_CODE) {
       if (stopNow()) {
         cut = true;
         break;
@@ -202,6 +207,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchOutcome> {
         }
       } else {
         countError(status, caller.code);
+        if (caller.code === BYTES_LIMIT_CODE) {
+          firstError ??= overBudget();
+          break;
+        }
       }
     }
   } finally {

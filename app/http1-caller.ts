@@ -35,6 +35,23 @@ export interface Caller {
   close(): void;
 }
 
+/** The error code of a call cut because its batch moved more response bytes than it may. */
+export const BYTES_LIMIT_CODE = 'BATCH_BYTES_LIMIT';
+
+/**
+ * Response bytes one batch may still receive (PING_MAX_BATCH_BYTES), shared by its calls: the up-front
+ * `count × size` check cannot see a target that sends large bodies unasked, so the callers count what arrives.
+ */
+export class ByteBudget {
+  constructor(private remaining: number) {}
+
+  /** False once the batch is over its budget (the caller then cuts the call). */
+  take(bytes: number): boolean {
+    this.remaining -= bytes;
+    return this.remaining >= 0;
+  }
+}
+
 export class CallError extends Error {
   constructor(
     readonly code: string,
@@ -86,6 +103,7 @@ export class Http1Caller implements Caller {
     private readonly url: URL,
     private readonly connection: ConnectionMode,
     private readonly timeoutMs: number,
+    private readonly budget: ByteBudget = new ByteBudget(Infinity),
   ) {
     this.isHttps = url.protocol === 'https:';
     this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
@@ -186,6 +204,10 @@ export class Http1Caller implements Caller {
   }
 
   private onData(socket: net.Socket, chunk: Buffer): void {
+    if (!this.budget.take(chunk.length)) {
+      socket.destroy(new CallError(BYTES_LIMIT_CODE, 'the batch received more response bytes than PING_MAX_BATCH_BYTES'));
+      return;
+    }
     if (this.state === State.Idle) {
       // Bytes nobody asked for: the connection is out of step, do not reuse it.
       socket.destroy();

@@ -6,9 +6,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ConnectionMode } from '../src/contract/ping.ts';
-import type { Caller, PhaseMarks } from './http1-caller.ts';
-
-const noop = () => {};
+import { ByteBudget, BYTES_LIMIT_CODE, CallError, type Caller, type PhaseMarks } from './http1-caller.ts';
 
 class CallTimeoutError extends Error {
   code = 'TIMEOUT';
@@ -36,6 +34,7 @@ export class NodeHttpCaller implements Caller {
     url: URL,
     private readonly connection: ConnectionMode,
     private readonly timeoutMs: number,
+    private readonly budget: ByteBudget = new ByteBudget(Infinity),
   ) {
     const isHttps = url.protocol === 'https:';
     this.mod = isHttps ? https : http;
@@ -84,7 +83,9 @@ export class NodeHttpCaller implements Caller {
       };
       const req = this.mod.request(this.options, (res) => {
         if (marks) marks.responseMs = performance.now();
-        res.on('data', noop);
+        res.on('data', (chunk: Buffer) => {
+          if (!this.budget.take(chunk.length)) req.destroy(new CallError(BYTES_LIMIT_CODE, 'the batch received more response bytes than PING_MAX_BATCH_BYTES'));
+        });
         res.on('end', () => finish(res.statusCode ?? 0, null));
         res.on('error', (err) => finish(0, codeOf(err)));
         // A response cut before its end never emits 'end' (aborted) — treat it as a reset.
