@@ -1,9 +1,8 @@
 // Processes the benchmark starts and watches: pong and ping from app/ (the same bundle the local
 // platform runs), peak RSS read from /proc (VmHWM), and wall time of whole commands.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { serviceCommand } from '../src/platforms/local/server-bundle.ts';
-import { ServiceProcess } from '../src/platforms/local/service-process.ts';
+import { runToExit, Supervised } from '../src/process/supervised.ts';
 
 export interface Service {
   url: string;
@@ -13,14 +12,18 @@ export interface Service {
 
 export async function startService(name: string, env: Record<string, string>): Promise<Service> {
   const cmd = await serviceCommand();
-  const proc = ServiceProcess.spawn({
+  const proc = Supervised.spawn({
     name,
     args: cmd.args,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SERVICE_NAME: name, AUTH_MODE: 'none', LOG_LEVEL: 'error', ...env },
-    startTimeoutMs: 60_000,
   });
-  await proc.ready();
-  return { url: proc.url, pid: proc.pid, stop: () => proc.stop(2000) };
+  try {
+    await proc.ready(60_000);
+  } catch (error) {
+    await proc.stop(2000);
+    throw error;
+  }
+  return { url: proc.url, pid: proc.pid, stop: async () => void (await proc.stop(2000)) };
 }
 
 export async function startPong(): Promise<Service> {
@@ -51,25 +54,23 @@ export interface CommandRun {
 }
 
 /** Runs a command to completion, measuring wall time and peak RSS. */
-export function timeCommand(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CommandRun> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(argv[0]!, argv.slice(1), { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    let peak: number | null = null;
-    const poll = setInterval(() => {
-      const v = child.pid ? peakRssMiB(child.pid) : null;
-      if (v !== null && (peak === null || v > peak)) peak = v;
-    }, 20);
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 600_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve({ code, wallMs: performance.now() - started, peakRssMiB: peak, stdout, stderr });
-    });
+export async function timeCommand(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CommandRun> {
+  let peak: number | null = null;
+  let poll: NodeJS.Timeout | undefined;
+  const r = await runToExit({
+    name: argv.slice(0, 3).join(' '),
+    command: argv[0]!,
+    args: argv.slice(1),
+    env: opts.env ?? process.env,
+    cwd: opts.cwd,
+    timeoutMs: opts.timeoutMs ?? 600_000,
+    onSpawn: (child) => {
+      poll = setInterval(() => {
+        const v = child.alive ? peakRssMiB(child.pid) : null;
+        if (v !== null && (peak === null || v > peak)) peak = v;
+      }, 20);
+    },
   });
+  clearInterval(poll);
+  return { code: r.code, wallMs: r.wallMs, peakRssMiB: peak, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,11 +1,12 @@
 // End-to-end helpers for `s2s run`: a pong server like the fixture's (port 0), the CLI as a real
 // process, and scripts written to a temp folder.
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const FIXTURES = path.resolve(ROOT, 'test/fixtures/k6-v1.3.0');
@@ -83,9 +84,16 @@ export function runCli(args: string[], env?: Record<string, string>): Promise<Cl
   return startCli(args, env).result;
 }
 
-/** Writes a script into a new temp folder; returns its path and the folder. */
+const scriptDirs: string[] = [];
+// Registered by importing this module: the folders writeScript made go when the test file ends, passed or not.
+afterAll(async () => {
+  await Promise.all(scriptDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** Writes a script into a new temp folder (removed after the test file); returns its path and the folder. */
 export async function writeScript(name: string, code: string): Promise<{ script: string; dir: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 's2s-run-'));
+  scriptDirs.push(dir);
   const script = path.join(dir, name);
   await writeFile(script, code);
   return { script, dir };

@@ -188,7 +188,7 @@ describe('local platform start-up failures', () => {
     const error = await startLocalPlatform({ pingEnv: { PING_MAX_COUNT: 'abc' }, log: (line) => lines.push(line) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LocalPlatformError);
     const message = (error as Error).message;
-    expect(message).toMatch(/start ping failed: it exited \(code 2\) before listening/);
+    expect(message).toMatch(/start ping failed: it exited \(code 2\) before its "listening" line/);
     expect(message).toMatch(/PING_MAX_COUNT="abc"/);
     const pids = lines.flatMap((line) => {
       const match = /"msg":"listening".*"pid":(\d+)/.exec(line);

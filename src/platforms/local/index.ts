@@ -11,7 +11,7 @@ import type { ResolvedPlatform } from '../types.ts';
 import { createRunCa, issueServerCert } from './ca.ts';
 import { startMetadataEmulator, type MetadataEmulator } from './metadata-emulator.ts';
 import { REPO_ROOT, serviceCommand, type ServiceRuntime } from './server-bundle.ts';
-import { ServiceProcess, ServiceStartError } from './service-process.ts';
+import { ProcessStartError, Supervised } from '../../process/supervised.ts';
 
 export const LOCAL_PROJECT_ID = 's2s-local';
 export const PING_SERVICE_ACCOUNT = `ping-sa@${LOCAL_PROJECT_ID}.iam.gserviceaccount.com`;
@@ -145,7 +145,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   }
 
   const dir = await mkdtemp(join(tmpdir(), 's2s-local-'));
-  const services: ServiceProcess[] = [];
+  const services: Supervised[] = [];
   let emulator: MetadataEmulator | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -189,11 +189,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     log(`local platform: CA ${ca.certFile}, metadata emulator ${emulator.url}, services via ${command.runtime}`);
 
     const common = { ...baseEnv(dir), TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile };
-    const start = async (name: string, env: NodeJS.ProcessEnv): Promise<ServiceProcess> => {
+    const start = async (name: string, env: NodeJS.ProcessEnv): Promise<Supervised> => {
       // Tracked from the spawn on, so a service that never gets ready is still stopped.
-      const service = ServiceProcess.spawn({ name, args: command.args, env: { ...common, SERVICE_NAME: name, ...env }, cwd: REPO_ROOT, startTimeoutMs, log });
+      const service = Supervised.spawn({ name, args: command.args, env: { ...common, SERVICE_NAME: name, ...env }, cwd: REPO_ROOT, log });
       services.push(service);
-      await service.ready();
+      await service.ready(startTimeoutMs);
       return service;
     };
 
@@ -211,7 +211,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     ]);
     const failed = settled.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
-    const [pongSec, pongUnsec, external] = settled.map((outcome) => (outcome as PromiseFulfilledResult<ServiceProcess>).value) as [ServiceProcess, ServiceProcess, ServiceProcess];
+    const [pongSec, pongUnsec, external] = settled.map((outcome) => (outcome as PromiseFulfilledResult<Supervised>).value) as [Supervised, Supervised, Supervised];
 
     const ping = await start('ping', {
       PING_SOURCE: 'local',
@@ -298,7 +298,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await stop();
     if (error instanceof LocalPlatformError) throw error;
     // Its message already holds the service's last output lines (redacted), one per line.
-    if (error instanceof ServiceStartError) throw new LocalPlatformError(`start the local platform failed: ${error.message}`, { cause: error });
+    if (error instanceof ProcessStartError) throw new LocalPlatformError(`start the local platform failed: ${error.message}`, { cause: error });
     throw new LocalPlatformError(`start the local platform failed: ${redactError(error)}`, { cause: error });
   }
 }
