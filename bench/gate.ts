@@ -2,12 +2,12 @@
 // real 2 ms regression? N triples of real local probe runs (baseline, 2 ms slower, same build — interleaved, so
 // drift on the shared machine hits both comparisons alike), each run its own platform start, compared with the
 // default minimum effect, one run per side (the usual CI case). Too slow for the unit suite: minutes.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { compareSides, DEFAULT_MIN_EFFECT, loadSide, type Comparison } from '../src/report/compare.ts';
 import { loadFolders } from '../src/report/inputs.ts';
+import { runToExit } from '../src/process/supervised.ts';
 import type { Row } from './run.ts';
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
@@ -17,10 +17,10 @@ const SECTION = 'Gate (compare, default minimum effect)';
 
 /** One real `scenario local` run into its own results dir; returns the run folder. */
 async function oneRun(resultsDir: string, extra: string[]): Promise<string> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/s2s.mjs'), 'scenario', 'local', ...RUN_ARGS, '--results-dir', resultsDir, ...extra], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  // Supervised: a bench stopped half-way stops this run too (the runner then stops its engine and platform).
+  const r = await runToExit({ name: 'scenario local', args: [path.join(ROOT, 'bin/s2s.mjs'), 'scenario', 'local', ...RUN_ARGS, '--results-dir', resultsDir, ...extra], cwd: ROOT, timeoutMs: 600_000 });
+  const { code } = r;
+  const err = r.stderr;
   // 99 (a default latency gate crossed on a loaded machine) still leaves a complete run folder.
   if (code !== 0 && code !== 99) throw new Error(`scenario local ${extra.join(' ')} exited ${code}: ${err.slice(-500)}`);
   const [id] = (await readdir(resultsDir)).filter((n) => !n.startsWith('.'));
@@ -39,8 +39,9 @@ function pongSecDelta(c: Comparison): number {
   return row?.diffMs ?? Number.NaN;
 }
 
-export async function gateSection(pairs: number, log: (s: string) => void): Promise<Row[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 's2s-bench-gate-'));
+/** `parent`: where its run folders go (the bench's own temp folder, removed even when the bench is stopped). */
+export async function gateSection(pairs: number, log: (s: string) => void, parent = os.tmpdir()): Promise<Row[]> {
+  const dir = await mkdtemp(path.join(parent, 's2s-bench-gate-'));
   try {
     let passed = 0;
     let caught = 0;

@@ -1,35 +1,51 @@
-// `npm run bench [-- --quick]`: measures the tool against the limit and against peers, side by side in
-// one run on one pong — fidelity, ping's overhead vs wrk, engine throughput vs wrk/autocannon (and k6
-// when present), memory flatness, time to first result — and writes BENCHMARKS.md (full) or
+// `npm run bench [-- --quick | --smoke]`: measures the tool against the limit and against peers, side by
+// side in one run on one pong — fidelity, ping's overhead vs wrk, engine throughput vs wrk/autocannon (and
+// k6 when present), memory flatness, time to first result — and writes BENCHMARKS.md (full) or
 // results/bench/quick.md (--quick). Absolute times drift on shared machines: the verdicts use ratios.
+// Everything it writes besides the table lives in one temp folder, removed at the end, on failure and on
+// Ctrl-C/SIGTERM too; its processes are supervised, so none outlives it.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { FlagError, parseFlags } from '../src/cli/flags.ts';
 import type { PingResult } from '../src/contract/ping.ts';
+import { stopAll } from '../src/process/supervised.ts';
 import { peakRssMiB, startPing, startPong, timeCommand, type Service } from './procs.ts';
 import { ensureWrk, findK6, runAutocannon, runWrk, type LoadResult } from './tools.ts';
 import { gateSection } from './gate.ts';
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
 
+type ProfileName = 'smoke' | 'quick' | 'full';
 interface Profile {
-  name: 'quick' | 'full';
+  name: ProfileName;
   runs: number;
+  /** Length of each load row (s). */
   loadSec: number;
   pingCount: number;
   fidelityCount: number;
+  /** Delays injected for the fidelity rows (ms). */
+  fidelityDelaysMs: number[];
+  /** Length of each wrk cross-check in the fidelity rows (s). */
+  fidelityWrkSec: number;
   memIters: [number, number];
   pingMemCounts: [number, number];
   fixedRate: number;
+  /** Inner calls of the time-to-first-result scenario run. */
+  scenarioCount: number;
+  /** Iterations of each dashboard on/off memory run. */
+  dashboardIters: number;
   /** Triples of real local runs for the gate section (baseline, 2 ms slower, same build). */
   gatePairs: number;
 }
-const PROFILES: Record<'quick' | 'full', Profile> = {
-  quick: { name: 'quick', runs: 1, loadSec: 3, pingCount: 2000, fidelityCount: 100, memIters: [1e4, 1e5], pingMemCounts: [1e3, 1e4], fixedRate: 500, gatePairs: 3 },
-  full: { name: 'full', runs: 3, loadSec: 5, pingCount: 20000, fidelityCount: 400, memIters: [1e4, 1e6], pingMemCounts: [1e3, 1e5], fixedRate: 1000, gatePairs: 20 },
+const PROFILES: Record<ProfileName, Profile> = {
+  // Every row once at the smallest size: proves the bench runs end to end (the test suite uses it). Its
+  // numbers mean nothing.
+  smoke: { name: 'smoke', runs: 1, loadSec: 1, pingCount: 200, fidelityCount: 20, fidelityDelaysMs: [1], fidelityWrkSec: 1, memIters: [1e3, 1e4], pingMemCounts: [100, 1000], fixedRate: 100, scenarioCount: 20, dashboardIters: 1e3, gatePairs: 1 },
+  quick: { name: 'quick', runs: 1, loadSec: 3, pingCount: 2000, fidelityCount: 100, fidelityDelaysMs: [1, 5, 20], fidelityWrkSec: 2, memIters: [1e4, 1e5], pingMemCounts: [1e3, 1e4], fixedRate: 500, scenarioCount: 200, dashboardIters: 1e5, gatePairs: 3 },
+  full: { name: 'full', runs: 3, loadSec: 5, pingCount: 20000, fidelityCount: 400, fidelityDelaysMs: [1, 5, 20], fidelityWrkSec: 2, memIters: [1e4, 1e6], pingMemCounts: [1e3, 1e5], fixedRate: 1000, scenarioCount: 1000, dashboardIters: 1e5, gatePairs: 20 },
 };
 
 /** One row of the table: median of runs, min–max, an optional ratio and target verdict, the command. */
@@ -50,7 +66,11 @@ const median = (xs: number[]): number => {
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
-const fmt = (v: number, unit: string): string => (unit === 'ms' ? (Math.abs(v) < 1 ? `${(v * 1000).toFixed(1)} µs` : `${v.toFixed(3)} ms`) : unit === 'x' ? `${v.toFixed(2)}×` : unit === '%' ? `${v.toFixed(2)}%` : `${+v.toFixed(1)} ${unit}`);
+export const fmt = (v: number, unit: string): string => (unit === 'ms' ? (Math.abs(v) < 1 ? `${(v * 1000).toFixed(1)} µs` : `${v.toFixed(3)} ms`) : unit === 'x' ? `${v.toFixed(2)}×` : unit === '%' ? `${v.toFixed(2)}%` : `${+v.toFixed(1)} ${unit}`);
+/** The value as the table shows it (fmt's rounding): a verdict judges what the reader sees, so "1.30×" meets "≤ 1.30×". */
+export const shown = (v: number, unit: string): number => (unit === 'ms' ? (Math.abs(v) < 1 ? Math.round(v * 1e4) / 1e4 : Math.round(v * 1e3) / 1e3) : unit === 'x' || unit === '%' ? Math.round(v * 100) / 100 : Math.round(v * 10) / 10);
+/** median(values) as shown, against a bar. */
+const judged = (values: number[], unit: string, ok: (v: number) => boolean): boolean => ok(shown(median(values), unit));
 
 async function pingBatch(ping: Service, query: string): Promise<PingResult> {
   const r = await fetch(`${ping.url}/ping?${query}`);
@@ -72,8 +92,8 @@ async function holdTimes(pongUrl: string, delayMs: number, n: number): Promise<{
   return { p50: holds[Math.floor(n * 0.5)]!, p99: holds[Math.min(n - 1, Math.floor(n * 0.99))]! };
 }
 
-async function engineRun(script: string, env: Record<string, string>, k6Path: string | null = null, timeoutMs = 900_000, processEnv: Record<string, string> = {}): Promise<{ summary: any; wallMs: number; peakRssMiB: number | null; code: number | null; stderr: string }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 's2s-bench-'));
+async function engineRun(work: string, script: string, env: Record<string, string>, k6Path: string | null = null, timeoutMs = 900_000, processEnv: Record<string, string> = {}): Promise<{ summary: any; wallMs: number; peakRssMiB: number | null; code: number | null; stderr: string }> {
+  const dir = await mkdtemp(path.join(work, 'engine-'));
   const file = path.join(dir, 'script.js');
   const exportFile = path.join(dir, 'summary.json');
   await writeFile(file, script);
@@ -88,6 +108,7 @@ async function engineRun(script: string, env: Record<string, string>, k6Path: st
   } catch {
     /* reported by the caller */
   }
+  await rm(dir, { recursive: true, force: true });
   return { summary, wallMs: r.wallMs, peakRssMiB: r.peakRssMiB, code: r.code, stderr: r.stderr };
 }
 
@@ -121,21 +142,21 @@ export default function () { const tags = PAIRS[__ITER % 3]; latency.add(Math.ra
 
 /**
  * The dashboard's memory cost: the live dashboard on (server listening, 1 s periods, export and
- * timeseries.json written at the end) against off, at 10^5 iterations of a scenario-like script.
+ * timeseries.json written at the end) against off, at 10^5 iterations (smoke: 10^3) of a scenario-like script.
  */
-async function dashboardMemoryRows(profile: Profile, log: (s: string) => void): Promise<Row[]> {
+async function dashboardMemoryRows(profile: Profile, work: string, log: (s: string) => void): Promise<Row[]> {
   log('dashboard memory');
-  const iterations = 1e5;
+  const iterations = profile.dashboardIters;
   const off: number[] = [];
   const on: number[] = [];
   const wallOff: number[] = [];
   const wallOn: number[] = [];
   for (let r = 0; r < Math.min(profile.runs, 3); r++) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 's2s-bench-dash-'));
+    const dir = await mkdtemp(path.join(work, 'dashboard-'));
     const env = { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '0', K6_WEB_DASHBOARD_PERIOD: '1s', K6_WEB_DASHBOARD_EXPORT: path.join(dir, 'dashboard.html'), S2S_DASHBOARD_SERIES: path.join(dir, 'timeseries.json') };
     try {
       for (const [processEnv, rss, wall] of [[{}, off, wallOff], [env, on, wallOn]] as const) {
-        const run = await engineRun(DASHBOARD_SCRIPT(iterations), {}, null, 900_000, processEnv);
+        const run = await engineRun(work, DASHBOARD_SCRIPT(iterations), {}, null, 900_000, processEnv);
         if (run.peakRssMiB === null || run.code !== 0) throw new Error(`dashboard memory run failed: ${run.stderr.slice(-500)}`);
         rss.push(run.peakRssMiB);
         wall.push(run.wallMs);
@@ -149,60 +170,92 @@ async function dashboardMemoryRows(profile: Profile, log: (s: string) => void): 
   return [
     { section: 'Memory', what: `engine peak RSS, dashboard off, ${n} iterations`, unit: 'MiB', values: off, command: `s2s run (shared-iterations, 4 VUs, Trend + Rate + Counter per source → target, 2 thresholds)` },
     { section: 'Memory', what: `engine peak RSS, dashboard on, ${n} iterations`, unit: 'MiB', values: on, command: 'same script, K6_WEB_DASHBOARD=true, port 0, period 1s, export + timeseries.json' },
-    { section: 'Memory', what: 'ratio RSS dashboard on / off', unit: 'x', values: ratio, target: { text: '≤ 1.10×', ok: median(ratio) <= 1.1 }, command: 'side by side' },
+    { section: 'Memory', what: 'ratio RSS dashboard on / off', unit: 'x', values: ratio, target: { text: '≤ 1.10×', ok: judged(ratio, 'x', (v) => v <= 1.1) }, command: 'side by side' },
     { section: 'Memory', what: `wall time, dashboard off, ${n} iterations`, unit: 'ms', values: wallOff, target: null, command: 'same runs' },
     { section: 'Memory', what: `wall time, dashboard on, ${n} iterations`, unit: 'ms', values: wallOn, target: null, command: 'same runs' },
   ];
 }
 
+const USAGE = `Usage: npm run bench [-- --quick | --smoke] [--only dashboard|gate] [--out FILE]
+  (full)   3 runs per row (memory: 1), written to BENCHMARKS.md (and BENCHMARKS.json)
+  --quick  one short run of each row (about a minute), written to results/bench/quick.md
+  --smoke  every row once at the smallest size, to check the bench runs (the test suite uses it); its
+           numbers mean nothing; written to results/bench/smoke.md
+  --only dashboard  only the dashboard memory rows (3 runs), written to results/bench/dashboard.md
+  --only gate       only the gate section (20 same-build and 20 2-ms pairs of real local runs; 3 with --quick),
+                    written to results/bench/gate.md
+  --out F  write the table to F (and the raw values to F with .json)
+  -h, --help  this text`;
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { quick: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseFlags(process.argv.slice(2), { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
-    console.log(
-      'Usage: npm run bench [-- --quick] [--only dashboard|gate] [--out FILE]\n  --quick  one short run of each row (a few minutes), written to results/bench/quick.md\n  (full)   3 runs per row (memory: 1), written to BENCHMARKS.md\n  --only dashboard  only the dashboard memory rows (3 runs), written to results/bench/dashboard.md\n  --only gate       only the gate section (20 same-build and 20 2-ms pairs of real local runs; 3 with --quick), written to results/bench/gate.md',
-    );
+    console.log(USAGE);
     return 0;
   }
-  if (values.only !== undefined && values.only !== 'dashboard' && values.only !== 'gate') {
-    console.error(`bench: --only ${JSON.stringify(values.only)}: the sections that run alone are "dashboard" and "gate"`);
-    return 2;
-  }
-  const profile = PROFILES[values.quick ? 'quick' : 'full'];
-  const out = values.out ?? (values.only ? path.join(ROOT, `results/bench/${values.only}.md`) : profile.name === 'full' ? path.join(ROOT, 'BENCHMARKS.md') : path.join(ROOT, 'results/bench/quick.md'));
-  if (values.only === 'gate') {
-    const started = new Date();
-    const rows = await gateSection(profile.gatePairs, (s) => process.stderr.write(`bench: ${s}\n`));
-    const md = renderMarkdown(rows, { profile, started, wrk: null, k6: null, analysis: false });
-    await mkdir(path.dirname(out), { recursive: true });
-    await writeFile(out, md);
-    await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify({ profile: profile.name, only: values.only, started, rows }, null, 2)}\n`);
-    process.stdout.write(md);
-    return rows.every((r) => !r.target || r.target.ok) ? 0 : 1;
-  }
-  const rows: Row[] = [];
+  if (values.quick && values.smoke) throw new FlagError('--quick and --smoke exclude each other: choose one profile');
+  if (values.only !== undefined && values.only !== 'dashboard' && values.only !== 'gate') throw new FlagError(`--only ${JSON.stringify(values.only)}: the sections that run alone are "dashboard" and "gate"`);
+  const profile = PROFILES[values.smoke ? 'smoke' : values.quick ? 'quick' : 'full'];
+  const out = values.out ?? (values.only ? path.join(ROOT, `results/bench/${values.only}.md`) : profile.name === 'full' ? path.join(ROOT, 'BENCHMARKS.md') : path.join(ROOT, `results/bench/${profile.name}.md`));
   const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
-  if (values.only === 'dashboard') {
-    const started = new Date();
-    rows.push(...(await dashboardMemoryRows(profile, log)));
-    const md = renderMarkdown(rows, { profile, started, wrk: null, k6: null });
+  const work = await mkdtemp(path.join(os.tmpdir(), 's2s-bench-'));
+  // Ctrl-C / SIGTERM: stop every child (SIGTERM, so a scenario run stops its own engine and platform; SIGKILL
+  // after a grace), remove the temp folder, exit; the supervision module SIGKILLs any child left on exit.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${signal}: stopping, removing ${work}`);
+    void stopAll(5_000).finally(() => {
+      rmSync(work, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const m =
+      values.only === 'dashboard'
+        ? { rows: await dashboardMemoryRows(profile, work, log), started: new Date(), wrk: null, k6: null }
+        : values.only === 'gate'
+          ? { rows: await gateSection(profile.gatePairs, log, work), started: new Date(), wrk: null, k6: null }
+          : await measure(profile, work, log);
+    const md = renderMarkdown(m.rows, { profile, started: m.started, wrk: m.wrk, k6: m.k6, analysis: values.only !== 'gate' });
     await mkdir(path.dirname(out), { recursive: true });
     await writeFile(out, md);
-    await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify({ profile: profile.name, only: values.only, started, rows }, null, 2)}\n`);
+    await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify({ profile: profile.name, ...(values.only ? { only: values.only } : {}), started: m.started, rows: m.rows }, null, 2)}\n`);
     process.stdout.write(md);
-    return 0;
+    log(`wrote ${path.relative(ROOT, out)}`);
+    // The gate section alone is a check: it fails when a bar is missed.
+    return values.only === 'gate' && !m.rows.every((r) => !r.target || r.target.ok) ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await rm(work, { recursive: true, force: true });
   }
+}
+
+interface Measured {
+  rows: Row[];
+  started: Date;
+  wrk: string | null;
+  k6: string | null;
+}
+
+async function measure(profile: Profile, work: string, log: (s: string) => void): Promise<Measured> {
+  const rows: Row[] = [];
   const wrk = ensureWrk();
   const k6 = findK6();
   const started = new Date();
   log(`${profile.name} profile, ${profile.runs} run(s) per row; wrk ${wrk.path ?? `absent (${wrk.reason})`}; k6 ${k6 ?? 'absent'}`);
 
   const pong = await startPong();
-  const ping = await startPing(pong.url);
+  const ping = await startPing(pong.url).catch(async (error: unknown) => {
+    await pong.stop();
+    throw error;
+  });
   try {
     // 1. Fidelity: an injected delay (pong's delay_ms), measured through ping, against pong's own hold time.
     const base: PingResult[] = [];
     for (let r = 0; r < profile.runs; r++) base.push(await pingBatch(ping, `target=pong&auth=none&count=${profile.fidelityCount}`));
-    for (const d of [1, 5, 20]) {
+    for (const d of profile.fidelityDelaysMs) {
       log(`fidelity ${d} ms`);
       const err50: number[] = [];
       const err99: number[] = [];
@@ -214,15 +267,15 @@ async function main(): Promise<number> {
         err50.push(res.warm.p50Ms - (b.p50Ms + hold.p50));
         err99.push(res.warm.p99Ms - (b.p99Ms + hold.p50));
         if (wrk.path) {
-          const w0 = await runWrk(wrk.path, `${pong.url}/pong`, { connections: 1, threads: 1, durationSec: 2 });
-          const wd = await runWrk(wrk.path, `${pong.url}/pong?delay_ms=${d}`, { connections: 1, threads: 1, durationSec: 2 });
+          const w0 = await runWrk(wrk.path, `${pong.url}/pong`, { connections: 1, threads: 1, durationSec: profile.fidelityWrkSec });
+          const wd = await runWrk(wrk.path, `${pong.url}/pong?delay_ms=${d}`, { connections: 1, threads: 1, durationSec: profile.fidelityWrkSec });
           wrkErr.push(wd.p50Ms - (w0.p50Ms + hold.p50));
         }
       }
       const limit = Math.max(0.02 * d, 0.05);
-      rows.push({ section: 'Fidelity', what: `error of ping p50 at +${d} ms (measured − truth)`, unit: 'ms', values: err50, target: { text: `|err| ≤ ${fmt(limit, 'ms')}`, ok: Math.abs(median(err50)) <= limit }, command: `GET /ping?url=<pong>/pong?delay_ms=${d}&count=${profile.fidelityCount} vs Server-Timing hold` });
+      rows.push({ section: 'Fidelity', what: `error of ping p50 at +${d} ms (measured − truth)`, unit: 'ms', values: err50, target: { text: `|err| ≤ ${fmt(limit, 'ms')}`, ok: judged(err50, 'ms', (v) => Math.abs(v) <= limit) }, command: `GET /ping?url=<pong>/pong?delay_ms=${d}&count=${profile.fidelityCount} vs Server-Timing hold` });
       rows.push({ section: 'Fidelity', what: `error of ping p99 at +${d} ms`, unit: 'ms', values: err99, target: null, command: 'same batch' });
-      if (wrkErr.length) rows.push({ section: 'Fidelity', what: `wrk cross-check: error of wrk p50 at +${d} ms`, unit: 'ms', values: wrkErr, target: null, command: `wrk --latency -t1 -c1 -d2s <pong>/pong?delay_ms=${d}` });
+      if (wrkErr.length) rows.push({ section: 'Fidelity', what: `wrk cross-check: error of wrk p50 at +${d} ms`, unit: 'ms', values: wrkErr, target: null, command: `wrk --latency -t1 -c1 -d${profile.fidelityWrkSec}s <pong>/pong?delay_ms=${d}` });
     }
     rows.push({ section: 'Fidelity', what: 'netem delay on a veth pair', unit: '', values: [], command: 'tc qdisc add dev <veth> root netem delay 5ms', skipped: netemReason() });
 
@@ -246,7 +299,7 @@ async function main(): Promise<number> {
     rows.push({ section: 'Ping overhead', what: 'ping warm p99, concurrency 1', unit: 'ms', values: pingP99, command: 'same batch' });
     if (wrk.path) {
       rows.push({ section: 'Ping overhead', what: 'wrk p50, 1 connection', unit: 'ms', values: wrk1P50, command: `wrk --latency -t1 -c1 -d${profile.loadSec}s <pong>/pong` });
-      rows.push({ section: 'Ping overhead', what: 'ratio ping p50 / wrk p50', unit: 'x', values: ratio, target: { text: '≤ 1.30×', ok: median(ratio) <= 1.3 }, command: 'side by side, same pong' });
+      rows.push({ section: 'Ping overhead', what: 'ratio ping p50 / wrk p50', unit: 'x', values: ratio, target: { text: '≤ 1.30×', ok: judged(ratio, 'x', (v) => v <= 1.3) }, command: 'side by side, same pong' });
     } else rows.push({ section: 'Ping overhead', what: 'wrk p50, 1 connection', unit: '', values: [], command: 'wrk', skipped: wrk.reason });
 
     // 3. Engine throughput at 64 VUs and latency at a fixed rate, vs wrk / autocannon / k6.
@@ -257,7 +310,7 @@ async function main(): Promise<number> {
     const k664: number[] = [];
     const engRatio: number[] = [];
     for (let r = 0; r < profile.runs; r++) {
-      const e = await engineRun(THROUGHPUT_SCRIPT(64, profile.loadSec), { URL: `${pong.url}/pong` });
+      const e = await engineRun(work, THROUGHPUT_SCRIPT(64, profile.loadSec), { URL: `${pong.url}/pong` });
       const rps = e.summary?.metrics?.http_reqs?.rate;
       if (typeof rps !== 'number') throw new Error(`engine run failed (exit ${e.code}): ${e.stderr.slice(-2000)}`);
       eng.push(rps);
@@ -269,7 +322,7 @@ async function main(): Promise<number> {
         engRatio.push(rps / w.rps);
       }
       if (k6) {
-        const k = await engineRun(THROUGHPUT_SCRIPT(64, profile.loadSec), { URL: `${pong.url}/pong` }, k6);
+        const k = await engineRun(work, THROUGHPUT_SCRIPT(64, profile.loadSec), { URL: `${pong.url}/pong` }, k6);
         const krps = k.summary?.metrics?.http_reqs?.rate;
         if (typeof krps === 'number') k664.push(krps);
       }
@@ -278,7 +331,7 @@ async function main(): Promise<number> {
     rows.push({ section: 'Engine throughput', what: 'autocannon, 64 connections', unit: 'req/s', values: ac64, command: `autocannon -c 64 -d ${profile.loadSec}` });
     if (wrk.path) {
       rows.push({ section: 'Engine throughput', what: 'wrk, 64 connections, 2 threads', unit: 'req/s', values: wrk64, command: `wrk -t2 -c64 -d${profile.loadSec}s` });
-      rows.push({ section: 'Engine throughput', what: 'ratio s2s run / wrk', unit: 'x', values: engRatio, target: { text: '≥ 0.45× (k6 v1.3.0: 0.39×)', ok: median(engRatio) >= 0.45 }, command: 'side by side, same pong' });
+      rows.push({ section: 'Engine throughput', what: 'ratio s2s run / wrk', unit: 'x', values: engRatio, target: { text: '≥ 0.45× (k6 v1.3.0: 0.39×)', ok: judged(engRatio, 'x', (v) => v >= 0.45) }, command: 'side by side, same pong' });
     }
     if (k664.length) rows.push({ section: 'Engine throughput', what: 'real k6, 64 VUs', unit: 'req/s', values: k664, command: `k6 run (same script, 64 VUs, ${profile.loadSec}s)` });
     else rows.push({ section: 'Engine throughput', what: 'real k6, 64 VUs', unit: '', values: [], command: 'k6 run', skipped: k6 ? 'k6 run failed' : 'k6 is not on PATH and K6_BIN is not set' });
@@ -289,7 +342,7 @@ async function main(): Promise<number> {
     const a50: number[] = [];
     const a99: number[] = [];
     for (let r = 0; r < profile.runs; r++) {
-      const e = await engineRun(RATE_SCRIPT(profile.fixedRate, profile.loadSec), { URL: `${pong.url}/pong` });
+      const e = await engineRun(work, RATE_SCRIPT(profile.fixedRate, profile.loadSec), { URL: `${pong.url}/pong` });
       const d = e.summary?.metrics?.http_req_duration;
       if (!d) throw new Error(`engine run failed (exit ${e.code}): ${e.stderr.slice(-2000)}`);
       e50.push(d.med);
@@ -314,7 +367,7 @@ async function main(): Promise<number> {
   const rss: Record<'lo' | 'mid' | 'hi', number[]> = { lo: [], mid: [], hi: [] };
   for (let r = 0; r < Math.min(profile.runs, 3); r++) {
     for (const [key, n] of [['lo', lo], ['mid', mid], ['hi', hi]] as const) {
-      const run = await engineRun(MEMORY_SCRIPT(n), {});
+      const run = await engineRun(work, MEMORY_SCRIPT(n), {});
       if (run.peakRssMiB === null || run.code !== 0) throw new Error(`memory run (${n} iterations) failed: ${run.stderr.slice(-500)}`);
       rss[key].push(run.peakRssMiB);
     }
@@ -325,23 +378,29 @@ async function main(): Promise<number> {
   rows.push({ section: 'Memory', what: `engine peak RSS, ${lo.toExponential(0)} iterations`, unit: 'MiB', values: rss.lo, command: cmd });
   rows.push({ section: 'Memory', what: `engine peak RSS, ${mid.toExponential(0)} iterations`, unit: 'MiB', values: rss.mid, command: 'same script' });
   rows.push({ section: 'Memory', what: `engine peak RSS, ${hi.toExponential(0)} iterations`, unit: 'MiB', values: rss.hi, command: 'same script' });
-  rows.push({ section: 'Memory', what: `ratio RSS ${hi.toExponential(0)} / ${lo.toExponential(0)}`, unit: 'x', values: memRatio, target: { text: '≤ 1.20×', ok: median(memRatio) <= 1.2 }, command: 'side by side' });
+  rows.push({ section: 'Memory', what: `ratio RSS ${hi.toExponential(0)} / ${lo.toExponential(0)}`, unit: 'x', values: memRatio, target: { text: '≤ 1.20×', ok: judged(memRatio, 'x', (v) => v <= 1.2) }, command: 'side by side' });
   rows.push({ section: 'Memory', what: `ratio RSS ${hi.toExponential(0)} / ${mid.toExponential(0)} (growth once warm)`, unit: 'x', values: lateRatio, target: null, command: 'side by side' });
-  rows.push(...(await dashboardMemoryRows(profile, log)));
+  rows.push(...(await dashboardMemoryRows(profile, work, log)));
   const pingRss: number[][] = [[], []];
   for (const [i, count] of profile.pingMemCounts.entries()) {
     for (let r = 0; r < Math.min(profile.runs, 3); r++) {
       const pong = await startPong();
-      const ping = await startPing(pong.url);
-      await pingBatch(ping, `target=pong&auth=none&count=${count}`);
-      pingRss[i]!.push(peakRssMiB(ping.pid) ?? Number.NaN);
-      await ping.stop();
-      await pong.stop();
+      try {
+        const ping = await startPing(pong.url);
+        try {
+          await pingBatch(ping, `target=pong&auth=none&count=${count}`);
+          pingRss[i]!.push(peakRssMiB(ping.pid) ?? Number.NaN);
+        } finally {
+          await ping.stop();
+        }
+      } finally {
+        await pong.stop();
+      }
     }
     rows.push({ section: 'Memory', what: `ping peak RSS, count ${count.toExponential(0)}`, unit: 'MiB', values: pingRss[i]!, command: `fresh ping, one batch of ${count}` });
   }
   const pingRatio = pingRss[1]!.map((v, i) => v / pingRss[0]![i]!);
-  rows.push({ section: 'Memory', what: 'ratio ping RSS', unit: 'x', values: pingRatio, target: { text: '≤ 1.20×', ok: median(pingRatio) <= 1.2 }, command: 'side by side' });
+  rows.push({ section: 'Memory', what: 'ratio ping RSS', unit: 'x', values: pingRatio, target: { text: '≤ 1.20×', ok: judged(pingRatio, 'x', (v) => v <= 1.2) }, command: 'side by side' });
 
   // 5. Time to first result.
   log('time to first result');
@@ -351,24 +410,18 @@ async function main(): Promise<number> {
     const b = await timeCommand([process.execPath, '--import', 'tsx', 'scripts/build.ts'], { cwd: ROOT });
     if (b.code !== 0) throw new Error(`npm run build failed: ${b.stderr.slice(-1000)}`);
     buildMs.push(b.wallMs);
-    const s = await timeCommand([process.execPath, '--import', 'tsx', 'scripts/scenario.ts', 'local', '--quiet', '--count', profile.name === 'quick' ? '200' : '1000', '--results-dir', path.join(os.tmpdir(), 's2s-bench-results')], { cwd: ROOT });
+    // Its run folder goes to the bench's temp folder: a measurement, not a result to keep.
+    const s = await timeCommand([process.execPath, '--import', 'tsx', 'scripts/scenario.ts', 'local', '--quiet', '--count', String(profile.scenarioCount), '--results-dir', path.join(work, 'results')], { cwd: ROOT });
     if (s.code !== 0) throw new Error(`scenario:local failed (exit ${s.code}): ${s.stderr.slice(-1000)}`);
     scenarioMs.push(s.wallMs);
   }
   rows.push({ section: 'Time to first result', what: 'npm run build', unit: 'ms', values: buildMs, command: 'npm run build' });
-  rows.push({ section: 'Time to first result', what: 'npm run scenario:local (default probe)', unit: 'ms', values: scenarioMs, command: `npm run scenario:local -- --quiet${profile.name === 'quick' ? ' --count 200' : ''}` });
+  rows.push({ section: 'Time to first result', what: 'npm run scenario:local (default probe)', unit: 'ms', values: scenarioMs, command: `npm run scenario:local -- --quiet${profile.scenarioCount === 1000 ? '' : ` --count ${profile.scenarioCount}`}` });
 
   // 6. The compare gate on real runs: same build passes, a 2 ms regression is caught.
   log('gate');
-  rows.push(...(await gateSection(profile.gatePairs, log)));
-
-  const md = renderMarkdown(rows, { profile, started, wrk: wrk.path, k6 });
-  await mkdir(path.dirname(out), { recursive: true });
-  await writeFile(out, md);
-  await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify({ profile: profile.name, started, rows }, null, 2)}\n`);
-  process.stdout.write(md);
-  log(`wrote ${path.relative(ROOT, out)}`);
-  return 0;
+  rows.push(...(await gateSection(profile.gatePairs, log, work)));
+  return { rows, started, wrk: wrk.path, k6 };
 }
 
 function netemReason(): string {
@@ -383,7 +436,7 @@ export function renderMarkdown(rows: Row[], ctx: { profile: Profile; started: Da
     `# Benchmarks (${ctx.profile.name})`,
     '',
     `Measured ${ctx.started.toISOString()} on ${os.hostname()}: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.version}.`,
-    `Command: \`npm run bench${ctx.profile.name === 'quick' ? ' -- --quick' : ''}\` — ${ctx.profile.runs} run(s) per row, median shown with min–max. Peers on the same pong in the same run: wrk ${ctx.wrk ? 'yes' : 'no'}, autocannon yes, k6 ${ctx.k6 ? 'yes' : 'no'}.`,
+    `Command: \`npm run bench${ctx.profile.name === 'full' ? '' : ` -- --${ctx.profile.name}`}\` — ${ctx.profile.runs} run(s) per row, median shown with min–max. Peers on the same pong in the same run: wrk ${ctx.wrk ? 'yes' : 'no'}, autocannon yes, k6 ${ctx.k6 ? 'yes' : 'no'}.`,
     'Absolute numbers drift on a shared machine; compare the ratios, measured side by side.',
     '',
     '| section | what | median | min – max | target | command |',
@@ -400,12 +453,16 @@ export function renderMarkdown(rows: Row[], ctx: { profile: Profile; started: Da
     lines.push(`| ${r.section} | ${r.what} | ${med} | ${range} | ${target} | \`${r.command}\` |`);
   }
   lines.push('');
-  // The hand-written analysis (targets, method, why a target is missed) travels with every generated table.
-  if (ctx.analysis !== false) lines.push(readFileSync(new URL('./analysis.md', import.meta.url), 'utf8'));
+  // The hand-written analysis (targets, method, why a target is missed) cites the full profile's rows: it
+  // travels with the full table; the shorter profiles carry a note that cites only rows they have.
+  if (ctx.analysis !== false) lines.push(readFileSync(new URL(ctx.profile.name === 'full' ? './analysis.md' : './analysis-short.md', import.meta.url), 'utf8'));
   return lines.join('\n');
 }
 
-process.exitCode = await main().catch((err) => {
-  process.stderr.write(`bench: ${(err as Error).message}\n`);
-  return 1;
-});
+// Imported for renderMarkdown/shown by tests; run as a program otherwise.
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  process.exitCode = await main().catch((err) => {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    return err instanceof FlagError ? 2 : 1;
+  });
+}

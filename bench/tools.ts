@@ -1,10 +1,15 @@
 // The peers the benchmark measures against, run as real processes on the same pong in the same run:
 // wrk (Debian), autocannon (npm), and real k6 when one is on PATH / K6_BIN. Each returns requests/s
 // and latency percentiles in ms.
-import { execFile, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { runToExit } from '../src/process/supervised.ts';
 
-const run = promisify(execFile);
+/** Runs a peer to completion (supervised: never outlives the bench); its stdout, or an error naming it. */
+async function run(command: string, args: string[], timeoutMs: number): Promise<{ stdout: string }> {
+  const r = await runToExit({ name: command, command, args, timeoutMs });
+  if (r.code !== 0) throw new Error(`${command} ${args.join(' ')} ${r.timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${r.signal ?? `code ${r.code}`}`}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return { stdout: r.stdout };
+}
 
 export interface LoadResult {
   rps: number;
@@ -49,7 +54,7 @@ export function parseWrk(text: string): LoadResult {
 }
 
 export async function runWrk(wrk: string, url: string, o: { connections: number; threads: number; durationSec: number }): Promise<LoadResult> {
-  const { stdout } = await run(wrk, ['--latency', '-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationSec}s`, url], { timeout: (o.durationSec + 30) * 1000 });
+  const { stdout } = await run(wrk, ['--latency', '-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationSec}s`, url], (o.durationSec + 30) * 1000);
   return parseWrk(stdout);
 }
 
@@ -58,7 +63,7 @@ export async function runAutocannon(url: string, o: { connections: number; durat
   const args = ['-c', String(o.connections), '-d', String(o.durationSec), '-j', '-l'];
   if (o.overallRate) args.push('--overallRate', String(o.overallRate));
   const bin = new URL('../node_modules/autocannon/autocannon.js', import.meta.url).pathname;
-  const { stdout } = await run(process.execPath, [bin, ...args, url], { timeout: (o.durationSec + 60) * 1000, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, [bin, ...args, url], (o.durationSec + 60) * 1000);
   const j = JSON.parse(stdout) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; duration: number };
   return { rps: j.requests.total / j.duration, p50Ms: j.latency.p50, p99Ms: j.latency.p99 };
 }
