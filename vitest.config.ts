@@ -42,7 +42,7 @@ export default defineConfig({
   test: {
     pool: 'forks',
     maxWorkers: 2,
-    globalSetup: ['test/support/temp-root.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     projects: [
       {
         test: {

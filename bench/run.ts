@@ -9,7 +9,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FlagError, parseFlags } from '../src/cli/flags.ts';
+import { FlagError, parseFlags } from '../src/flags/flags.ts';
 import type { PingResult } from '../src/contract/ping.ts';
 import { stopAll } from '../src/process/supervised.ts';
 import { peakRssMiB, startPing, startPong, timeCommand, type Service } from './procs.ts';

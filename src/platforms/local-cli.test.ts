@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PingResult } from '../contract/ping.ts';
 import { eventually, httpsGet, isAlive } from './local/testing/https-get.ts';
-import { curlLines } from './local-cli.ts';
+import { execFileSync } from 'node:child_process';
+import { curlLines, envLines, parseLocalCliFlags } from './local-cli.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const START_BUDGET_MS = 120_000;
@@ -95,17 +96,40 @@ describe('npm run platform:local', () => {
     expect(await proc.exit).toBe(0);
   });
 
-  it.each([
-    [['--pong-delay-ms', 'abc'], /--pong-delay-ms="abc": expected a number of ms from 0 to 10000/],
-    [['--pong-delay-ms', '20000'], /--pong-delay-ms="20000": expected a number of ms from 0 to 10000/],
-    [['--start-timeout-ms', '5'], /--start-timeout-ms="5": expected an integer number of ms from 1000 to 600000/],
-    [['--runtime', 'docker'], /--runtime="docker": expected bundle or tsx/],
-    [['--bogus'], /Unknown option '--bogus'/],
-  ])('rejects %j with exit code 2 and a message naming the flag', async (args, message) => {
-    const proc = run(process.execPath, ['--import', 'tsx', 'scripts/platform-local.ts', ...args]);
+  it('a bad flag exits 2 with one line naming the flag, before starting anything', async () => {
+    const proc = run(process.execPath, ['--import', 'tsx', 'scripts/platform-local.ts', '--pong-delay-ms', '-5']);
     expect(await proc.exit).toBe(2);
-    expect(proc.stderr()).toMatch(message);
-    expect(proc.stderr()).not.toMatch(/\n\s+at /); // no stack trace
+    expect(proc.stderr()).toBe('s2s platform: --pong-delay-ms "-5": expected a number of ms from 0 to 10000\n');
+  });
+});
+
+describe('parseLocalCliFlags', () => {
+  it.each([
+    [['--pong-delay-ms', 'abc'], '--pong-delay-ms "abc": expected a number of ms from 0 to 10000'],
+    [['--pong-delay-ms', '20000'], '--pong-delay-ms "20000": expected a number of ms from 0 to 10000'],
+    [['--start-timeout-ms', '5'], '--start-timeout-ms "5": expected an integer number of ms from 1000 to 600000'],
+    [['--runtime', 'docker'], '--runtime "docker": expected bundle or tsx'],
+    [['--bogus'], '--bogus: unknown flag; run with --help for the flags'],
+    [['--json', '--env'], '--json and --env exclude each other: one prints a JSON line, the other shell lines'],
+  ])('rejects %j in one line: %s', (args, message) => {
+    expect(() => parseLocalCliFlags(args)).toThrow(message);
+  });
+
+  it('defaults', () => {
+    expect(parseLocalCliFlags([])).toEqual({ json: false, env: false, verbose: false, help: false, 'pong-delay-ms': 0, 'external-delay-ms': 0, 'start-timeout-ms': 60_000, runtime: 'bundle' });
+  });
+});
+
+describe('envLines', () => {
+  it('gives export lines a POSIX shell reads back exactly, even for a path with spaces and quotes', () => {
+    const caFile = "/tmp/it's here/ca.pem";
+    const lines = envLines({
+      caFile,
+      urls: { ping: 'https://127.0.0.1:1', pongSec: 'https://127.0.0.1:2', pongUnsec: 'https://127.0.0.1:3', external: 'https://127.0.0.1:4', metadata: 'http://127.0.0.1:5', certs: 'http://127.0.0.1:5/oauth2/v3/certs' },
+    });
+    expect(lines[1]).toBe('export PING=https://127.0.0.1:1');
+    const echoed = execFileSync('sh', ['-c', `${lines.join('\n')}\nprintf '%s|%s|%s|%s' "$CA" "$PING" "$PONG_UNSEC" "$PONG_SEC"`], { encoding: 'utf8' });
+    expect(echoed).toBe(`${caFile}|https://127.0.0.1:1|https://127.0.0.1:3|https://127.0.0.1:2`);
   });
 });
 

@@ -1,8 +1,9 @@
-// `s2s platform` / `npm run platform:local`: starts the local platform, prints its URLs and ready-to-paste
-// curl lines (or one JSON object with --json), and runs until SIGINT/SIGTERM, leaving no process behind.
-import { parseArgs } from 'node:util';
+// `s2s platform` / `npm run platform:local`: starts the local platform, prints its URLs, shell variables and
+// ready-to-paste curl lines (or one JSON object with --json, or only the `export` lines with --env), and runs
+// until SIGINT/SIGTERM, leaving no process behind.
 import { z } from 'zod';
-import { startLocalPlatform, type LocalPlatform } from './local/index.ts';
+import { FlagError, parseFlags, valueError } from '../flags/flags.ts';
+import { describeLocalPlatform, startLocalPlatform, type LocalPlatform } from './local/index.ts';
 import { watchLaunchers } from './local/launcher-watch.ts';
 
 const USAGE = `Usage: s2s platform [flags]        (npm run platform:local -- [flags])
@@ -13,6 +14,8 @@ or SIGTERM, then stops every process it started.
 
 Flags:
   --json                  print one JSON object (urls, caFile, pids, curl lines) as the first stdout line
+                          (what \`npm run scenario:local -- --platform-file FILE\` reads)
+  --env                   print only shell lines: export CA=… PING=… PONG_SEC=… PONG_UNSEC=… EXTERNAL=… METADATA=…
   --pong-delay-ms N       delay pong-sec and pong-unsec add to every /pong, ms (0..10000, default 0)
   --external-delay-ms N   delay of the "external" stand-in, ms (0..10000, default 0)
   --runtime bundle|tsx    how services run: esbuild bundle (default, faster start) or tsx on the sources
@@ -27,6 +30,7 @@ const delayMs = z.coerce.number({ error: DELAY_RANGE }).min(0, { error: DELAY_RA
 
 const flagsSchema = z.object({
   json: z.boolean().default(false),
+  env: z.boolean().default(false),
   verbose: z.boolean().default(false),
   help: z.boolean().default(false),
   'pong-delay-ms': delayMs,
@@ -53,11 +57,31 @@ export function curlLines(platform: Pick<LocalPlatform, 'urls' | 'caFile'>): str
   ];
 }
 
+/** POSIX shell single-quoting, so a path with spaces or quotes survives `source`/`eval`. */
+const shellQuote = (value: string): string => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+
+/** `export CA=… PING=…` lines: the variables the README's curl lines use. */
+export function envLines(platform: Pick<LocalPlatform, 'urls' | 'caFile'>): string[] {
+  const { urls } = platform;
+  const vars: Array<[string, string]> = [
+    ['CA', platform.caFile],
+    ['PING', urls.ping],
+    ['PONG_SEC', urls.pongSec],
+    ['PONG_UNSEC', urls.pongUnsec],
+    ['EXTERNAL', urls.external],
+    ['METADATA', urls.metadata],
+  ];
+  return vars.map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+}
+
 function describe(platform: LocalPlatform): string {
   const { urls } = platform;
   const [secured, unsecured, unauthorized, postForm, text] = curlLines(platform);
   return [
     'Local platform is up (Ctrl+C or SIGTERM stops it).',
+    '',
+    '# in another shell, paste these to set $CA, $PING, $PONG_SEC, $PONG_UNSEC, $EXTERNAL, $METADATA:',
+    ...envLines(platform),
     '',
     `  ping        ${urls.ping}   (pid ${platform.pids.ping})`,
     `  pong-sec    ${urls.pongSec}   (pid ${platform.pids.pongSec}, ID token of ${platform.serviceAccount} required)`,
@@ -80,35 +104,36 @@ function describe(platform: LocalPlatform): string {
   ].join('\n');
 }
 
+export type LocalCliFlags = z.infer<typeof flagsSchema>;
+
+/** Parses and checks the flags without starting anything; throws FlagError (one line). */
+export function parseLocalCliFlags(argv: readonly string[]): LocalCliFlags {
+  const { values } = parseFlags(argv, {
+    json: { type: 'boolean' },
+    env: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    'pong-delay-ms': { type: 'string' },
+    'external-delay-ms': { type: 'string' },
+    'start-timeout-ms': { type: 'string' },
+    runtime: { type: 'string' },
+  });
+  const parsed = flagsSchema.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? '?');
+    throw valueError(name, (values as Record<string, unknown>)[name], issue.message);
+  }
+  if (parsed.data.json && parsed.data.env) throw new FlagError('--json and --env exclude each other: one prints a JSON line, the other shell lines');
+  return parsed.data;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  let flags: z.infer<typeof flagsSchema>;
+  let flags: LocalCliFlags;
   try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        'pong-delay-ms': { type: 'string' },
-        'external-delay-ms': { type: 'string' },
-        'start-timeout-ms': { type: 'string' },
-        runtime: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    const parsed = flagsSchema.safeParse(values);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? '?');
-        return `--${name}=${JSON.stringify((values as Record<string, unknown>)[name])}: ${issue.message}`;
-      });
-      process.stderr.write(`s2s platform: ${problems.join('; ')}\n\n${USAGE}`);
-      return 2;
-    }
-    flags = parsed.data;
+    flags = parseLocalCliFlags(argv);
   } catch (error) {
-    process.stderr.write(`s2s platform: ${(error as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`s2s platform: ${(error as Error).message}\n`);
     return 2;
   }
   if (flags.help) {
@@ -155,16 +180,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (flags.json) {
-      const description = {
-        platform: 'local',
-        urls: platform.urls,
-        caFile: platform.caFile,
-        pids: platform.pids,
-        serviceAccount: platform.serviceAccount,
-        settings: platform.resolved.settings,
-        curl: curlLines(platform),
-      };
-      process.stdout.write(`${JSON.stringify(description)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...describeLocalPlatform(platform), curl: curlLines(platform) })}\n`);
+    } else if (flags.env) {
+      process.stdout.write(`${envLines(platform).join('\n')}\n`);
     } else {
       process.stdout.write(describe(platform));
     }

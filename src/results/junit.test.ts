@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { githubAnnotations } from './annotations.ts';
-import { aggregationOf, renderJunit, type GroupLike } from './junit.ts';
+import { renderJunit, type GroupLike } from './junit.ts';
 import { runMetaSchema, type RunMeta } from './run-meta.ts';
 
 function meta(thresholds: RunMeta['thresholds']): RunMeta {
@@ -76,14 +76,6 @@ describe('renderJunit', () => {
     expect(XMLValidator.validate(xml)).toBe(true);
     expect(parse(xml).testsuites.tests).toBe('0');
   });
-
-  it.each([
-    ['p(95)<20', 'p(95)'],
-    ['p( 99.9 ) < 5', 'p(99.9)'],
-    ['rate<0.01', 'rate'],
-    ['avg<=3', 'avg'],
-    ['count>10', 'count'],
-  ])('aggregationOf(%s) = %s', (expr, agg) => expect(aggregationOf(expr)).toBe(agg));
 });
 
 describe('githubAnnotations', () => {

@@ -1,6 +1,7 @@
 // junit.xml for a run folder: one test case per threshold and per check, so any CI's test
 // reporter shows which latency gate failed and by how much, without knowing anything about k6.
 import type { RunMeta } from './run-meta.ts';
+import { aggregationOf } from './thresholds.ts';
 
 /** The part of k6's handleSummary data this needs: the group tree with its checks. */
 export interface CheckLike {
@@ -30,11 +31,6 @@ function xmlEscape(s: string): string {
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 }
 
-/** "p(95)<20" → the aggregation name k6 uses as a summary value key ("p(95)"). */
-export function aggregationOf(expression: string): string {
-  const m = /^\s*([a-z]+(?:\(\s*[\d.]+\s*\))?)/i.exec(expression);
-  return m?.[1]?.replace(/\s+/g, '') ?? expression;
-}
 
 function formatObserved(metric: string, expression: string, observed: number | null | undefined): string {
   if (observed === null || observed === undefined) return 'observed value not recorded';

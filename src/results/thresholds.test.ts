@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MetricRegistry, defineBuiltinMetrics } from './metrics.ts';
 import {
   ThresholdConfigError,
+  aggregationOf,
   crossedMessage,
   parseDurationMs,
   parseThresholdExpression,
@@ -203,4 +204,16 @@ describe('ThresholdSet.evaluate', () => {
     expect(final.abort).toBe(false);
     expect(final.crossedMetrics).toEqual(['http_req_failed']);
   });
+});
+
+describe('aggregationOf', () => {
+  it.each([
+    ['p(95)<20', 'p(95)'],
+    ['p( 99.9 ) < 5', 'p(99.9)'],
+    ['p(95.0)<5', 'p(95)'],
+    ['rate<0.01', 'rate'],
+    ['avg<=3', 'avg'],
+    ['count>10', 'count'],
+    ['med not an expression', 'med'],
+  ])('%s → %s', (expr, agg) => expect(aggregationOf(expr)).toBe(agg));
 });

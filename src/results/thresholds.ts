@@ -72,6 +72,20 @@ export function parseThresholdExpression(expression: string, where: string): Pic
   return { aggregation, operator: m[2] as ThresholdOperator, value: Number(m[3]) };
 }
 
+/**
+ * The aggregation an expression reads, as k6 names the summary value: "p(95)<20" → "p(95)", "p( 99.9 ) < 1" →
+ * "p(99.9)", "rate<0.01" → "rate". One reading for the engine, the runner's merging of --threshold over the
+ * defaults, its verdicts and junit.xml. Lenient: a malformed expression gives its leading word (or itself).
+ */
+export function aggregationOf(expression: string): string {
+  try {
+    return parseThresholdExpression(expression, '').aggregation;
+  } catch {
+    const m = /^\s*([a-z]+(?:\(\s*[\d.]+\s*\))?)/i.exec(expression);
+    return m?.[1]?.replace(/\s+/g, '') ?? expression;
+  }
+}
+
 const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** k6/Go duration ("10s", "1m30s", "1.5s", "250ms"; a bare string number needs a unit) or a number of ms → ms; null when invalid. */

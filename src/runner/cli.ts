@@ -21,7 +21,7 @@ import { partialBatches } from './consistency.ts';
 import { firstCallRecord, tokenRequestsBetween } from './first-call.ts';
 import { knownTags, unknownTagProblems, type Topology } from './tag-check.ts';
 import { RunSignals } from './signals.ts';
-import { mergeThresholds } from './thresholds.ts';
+import { mergeThresholds, ThresholdFlagError } from './thresholds.ts';
 import { startTokenBroker, type TokenBroker } from './token-broker.ts';
 import { isSummaryLike, renderVerdicts, thresholdVerdicts, type SummaryLike } from './verdicts.ts';
 import { CONFIG_ENV } from '../../scenarios/lib/config.ts';
@@ -47,10 +47,13 @@ function refreshBeforeExpirySec(env: NodeJS.ProcessEnv): number {
   return n;
 }
 
+// The exit codes (README, "Exit codes"): bad flags 2; an invalid threshold 104 before anything starts (k6's
+// code for an invalid config); interrupted 105 (k6's "aborted from outside"), whatever phase it stopped.
 const EXIT_USAGE = 2;
-/** k6's invalid-config code: also what the runner gives for a threshold naming a tag value the run cannot produce. */
+/** k6's invalid-config code: a --threshold that is malformed, names a metric the run does not have, an aggregation
+ * its type lacks, or a tag value the run cannot produce. */
 const EXIT_INVALID_CONFIG = 104;
-const EXIT_INTERRUPTED = 130;
+const EXIT_INTERRUPTED = 105;
 
 function statusOf(exitCode: number | null, interrupted: boolean): RunMeta['status'] {
   if (interrupted) return 'interrupted';
@@ -148,11 +151,12 @@ function prepare(argv: string[], ui: Ui): Prepared | number {
       ui.out(helpText());
       return 0;
     }
+    for (const warning of flags.warnings) ui.err(`scenario: warning: ${warning}`);
     const dashboard = planDashboard({ flag: flags.dashboard, env: process.env, expectedDurationSec: expectedDurationSec(flags) });
     return { flags, engine: selectEngine(flags.engine), dashboard };
   } catch (e) {
     ui.err(`scenario: ${(e as Error).message}`);
-    return EXIT_USAGE;
+    return e instanceof ThresholdFlagError ? EXIT_INVALID_CONFIG : EXIT_USAGE;
   }
 }
 
@@ -207,6 +211,7 @@ async function startPlatform(flags: RunnerFlags, ui: Ui, signals: RunSignals): P
   try {
     session = await openPlatform(flags.platform, {
       pongDelayMs: flags.pongDelayMs,
+      platformFile: flags.platformFile,
       pingEnv: localPingEnv(flags),
       // The platform's own progress lines, not every service log line (those stay in the services).
       log: (line) => {

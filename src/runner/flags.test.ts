@@ -6,7 +6,7 @@ describe('parseRunnerFlags', () => {
     expect(parseRunnerFlags(['local'])).toEqual({
       platform: 'local', scenario: 'probe', count: 1000, batches: 1, connection: 'reuse', ratePerSec: 100, duration: '30s',
       stages: null, batchCount: 10, maxVUs: null, thresholds: [], repeat: 1, engine: 'auto', outNdjson: true, resultsDir: 'results',
-      pongDelayMs: null, dashboard: false, quiet: false, githubAnnotations: process.env.GITHUB_ACTIONS === 'true',
+      pongDelayMs: null, dashboard: false, platformFile: null, quiet: false, githubAnnotations: process.env.GITHUB_ACTIONS === 'true', warnings: [],
     });
   });
 
@@ -58,11 +58,40 @@ describe('parseRunnerFlags', () => {
     [['local', '--stages', '10s'], 'must be <duration>:<rate>'],
     [['local', '--engine', 'wrk'], '--engine "wrk"'],
     [['local', '--threshold', 'nope'], '--threshold "nope"'],
-    [['local', '--bogus'], "Unknown option '--bogus'"],
+    [['local', '--bogus'], '--bogus: unknown flag; run with --help for the flags'],
+    [['local', '--rate', '-5'], '--rate "-5": must be a number in 0.001..100000.'],
+    [['local', '--count'], '--count needs a value; run with --help for the flags'],
+    [['local', '--quiet=yes'], '--quiet takes no value (got "yes")'],
+    [['local', '--threshold', 'nosuch_metric=p(95)<1'], 'no metric "nosuch_metric" in this run; the scenario metrics are s2s_latency_ms, s2s_first_ms'],
+    [['local', '--threshold', 's2s_calls=p(95)<1'], '"s2s_calls" is a counter: its aggregations are count, rate, not p(95)'],
+    [['cloudrun', '--platform-file', 'p.json'], '--platform-file works on the local platform only'],
+    [['local', '--platform-file', 'p.json', '--pong-delay-ms', '3'], '--pong-delay-ms does not apply with --platform-file'],
     [['local', 'extra'], 'unexpected argument(s) "extra"'],
     [['cloudrun', '--pong-delay-ms', '5'], '--pong-delay-ms works on the local platform only'],
   ])('%j → %s', (argv, message) => {
     expect(() => parseRunnerFlags(argv)).toThrow(message);
+    try {
+      parseRunnerFlags(argv);
+    } catch (e) {
+      expect((e as Error).message, 'one line').not.toContain('\n');
+    }
+  });
+
+  it.each([
+    [['--scenario', 'load', '--count', '5'], ['--count does not apply to --scenario load (only to probe, direct); ignored.']],
+    [['--scenario', 'probe', '--rate', '5', '--max-vus', '3'], ['--rate does not apply to --scenario probe (only to load); ignored.', '--max-vus does not apply to --scenario probe (only to load); ignored.']],
+    [['--scenario', 'load', '--stages', '5s:10', '--rate', '5'], ['--rate does not apply with --stages (the stages set the rate over time); ignored.']],
+    [['--scenario', 'load', '--rate', '5', '--batch-count', '2'], []],
+    [['--count', '1000'], []],
+  ])('flags that do not apply to the scenario warn, naming both: %j', (argv, warnings) => {
+    expect(parseRunnerFlags(['local', ...argv])?.warnings).toEqual(warnings);
+  });
+
+  it('a threshold on any contract or k6 metric, with a tag filter, is accepted', () => {
+    expect(parseRunnerFlags(['local', '--threshold', 'http_req_duration{status:200}=p(99)<500', '--threshold', 'checks=rate>0.9'])?.thresholds).toEqual([
+      { metric: 'http_req_duration{status:200}', expression: 'p(99)<500' },
+      { metric: 'checks', expression: 'rate>0.9' },
+    ]);
   });
 
   it('help lists every flag with its default', () => {

@@ -1,21 +1,26 @@
 // The runner's flags, declared as data (name, type, default, help) and parsed once: `--help` is generated
-// from the same table, and a bad value names the flag, the value and what is allowed.
-import { parseArgs } from 'node:util';
+// from the same table, a bad value names the flag, the value and what is allowed (one line), and a flag that
+// does not apply to the chosen scenario gives a warning naming both.
+import { FlagError, parseFlags } from '../flags/flags.ts';
 import type { PlatformName } from '../platforms/types.ts';
+import { SCENARIO_METRICS } from '../contract/metrics.ts';
+import { BUILTIN_METRICS, type MetricType } from '../results/metrics.ts';
 import { parseThresholdFlag, type ThresholdFlag } from './thresholds.ts';
 import type { EngineChoice } from './engine.ts';
 import { inGitHubActions } from '../results/annotations.ts';
 import type { StageConfig } from '../../scenarios/lib/config.ts';
 
+export { FlagError };
+
 export const PLATFORMS: readonly PlatformName[] = ['local', 'cloudrun', 'gke', 'cross'];
 export const SCENARIOS = ['probe', 'load', 'direct'] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
-export class FlagError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FlagError';
-  }
-}
+/** Every metric a scenario run has: the contract's and k6's own. A --threshold must name one of them. */
+export const RUN_METRICS: Readonly<Record<string, MetricType>> = {
+  ...Object.fromEntries(BUILTIN_METRICS.map(([name, type]) => [name, type])),
+  ...SCENARIO_METRICS,
+};
 
 interface FlagSpec {
   type: 'string' | 'boolean';
@@ -24,18 +29,20 @@ interface FlagSpec {
   /** Shown in --help. */
   help: string;
   short?: string;
+  /** The scenarios it applies to (all when absent): given for another one, it is ignored with a warning. */
+  scenarios?: readonly Scenario[];
 }
 
 export const FLAG_SPECS = {
   scenario: { type: 'string', default: 'probe', help: 'probe | load | direct' },
-  count: { type: 'string', default: '1000', help: 'inner calls per ping batch (probe) or per target (direct)' },
-  batches: { type: 'string', default: '1', help: 'batches per pair (probe) / per target (direct): samples the first call N times' },
+  count: { type: 'string', default: '1000', help: 'inner calls per ping batch (probe) or per target (direct)', scenarios: ['probe', 'direct'] },
+  batches: { type: 'string', default: '1', help: 'batches per pair (probe) / per target (direct): samples the first call N times', scenarios: ['probe', 'direct'] },
   connection: { type: 'string', default: 'reuse', help: 'reuse | new: keep-alive between inner calls, or a new connection each' },
-  rate: { type: 'string', default: '100', help: 'load: ping requests (iterations) per second, all pairs together' },
-  duration: { type: 'string', default: '30s', help: 'load: how long the constant rate lasts (k6 duration)' },
-  stages: { type: 'string', help: 'load: ramping-arrival-rate stages "30s:100,1m:500,30s:0" (duration:rate), instead of --rate/--duration' },
-  'batch-count': { type: 'string', default: '10', help: 'load: inner calls per ping request' },
-  'max-vus': { type: 'string', help: 'load: VU cap for the arrival-rate executor (default: 4 × rate, at most 1000)' },
+  rate: { type: 'string', default: '100', help: 'load: ping requests (iterations) per second, all pairs together', scenarios: ['load'] },
+  duration: { type: 'string', default: '30s', help: 'load: how long the constant rate lasts (k6 duration)', scenarios: ['load'] },
+  stages: { type: 'string', help: 'load: ramping-arrival-rate stages "30s:100,1m:500,30s:0" (duration:rate), instead of --rate/--duration', scenarios: ['load'] },
+  'batch-count': { type: 'string', default: '10', help: 'load: inner calls per ping request', scenarios: ['load'] },
+  'max-vus': { type: 'string', help: 'load: VU cap for the arrival-rate executor (default: 0.2 × the peak rate, at least 10, at most 1000)', scenarios: ['load'] },
   repeat: { type: 'string', default: '1', help: 'run the scenario N times in a row (each its own run folder, one group id): run-to-run variation for npm run compare' },
   threshold: { type: 'string', multiple: true, help: "add/override a threshold, repeatable: 's2s_latency_ms{target:pong-sec}=p(95)<20'" },
   engine: { type: 'string', default: 'auto', help: 'auto | k6 | embedded (auto = k6 if on PATH or K6_BIN, else embedded)' },
@@ -44,6 +51,7 @@ export const FLAG_SPECS = {
   'results-dir': { type: 'string', default: 'results', help: 'where run folders go' },
   'pong-delay-ms': { type: 'string', help: 'local only: delay every pong answer by this many ms (regression tests)' },
   dashboard: { type: 'boolean', help: 'live web dashboard while the run lasts (k6\'s K6_WEB_DASHBOARD_HOST/_PORT/_PERIOD/_OPEN/_EXPORT apply; default http://127.0.0.1:5665)' },
+  'platform-file': { type: 'string', help: 'local only: use the running platform `npm run -s platform:local -- --json > FILE` described, instead of starting one' },
   quiet: { type: 'boolean', short: 'q', help: 'no engine progress, just the table and verdicts' },
   'github-annotations': { type: 'boolean', help: 'print ::error lines for crossed thresholds (on by default under GitHub Actions)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
@@ -69,9 +77,13 @@ export interface RunnerFlags {
   pongDelayMs: number | null;
   /** Serve the live dashboard (every run exports dashboard.html either way). */
   dashboard: boolean;
+  /** A running local platform's description (platform:local --json) to use instead of starting one. */
+  platformFile: string | null;
   quiet: boolean;
   /** Print GitHub workflow commands for crossed thresholds. */
   githubAnnotations: boolean;
+  /** Flags given that do not apply to this scenario: one line each, to print before the run. */
+  warnings: string[];
 }
 
 const DURATION_RE = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
@@ -100,6 +112,27 @@ function numFlag(name: string, raw: string, min: number, max: number): number {
     throw new FlagError(`--${name} ${JSON.stringify(raw)}: must be a number in ${min}..${max}.`);
   }
   return n;
+}
+
+/** Defaults are applied here, not by the parser, so "given" means the user wrote it. */
+const PARSER_OPTIONS = Object.fromEntries(
+  Object.entries(FLAG_SPECS).map(([name, spec]) => {
+    const s = spec as FlagSpec;
+    return [name, { type: s.type, ...(s.multiple ? { multiple: true } : {}), ...(s.short ? { short: s.short } : {}) }];
+  }),
+) as { [K in keyof typeof FLAG_SPECS]: { type: (typeof FLAG_SPECS)[K]['type']; multiple?: boolean; short?: string } };
+
+/** A warning per given flag the scenario does not use (it is ignored): `--count` with `--scenario load`. */
+function notApplying(given: ReadonlySet<string>, scenario: Scenario): string[] {
+  const warnings: string[] = [];
+  for (const name of given) {
+    const only = (FLAG_SPECS as Record<string, FlagSpec>)[name]?.scenarios;
+    if (only && !only.includes(scenario)) warnings.push(`--${name} does not apply to --scenario ${scenario} (only to ${only.join(', ')}); ignored.`);
+  }
+  if (scenario === 'load' && given.has('stages')) {
+    for (const name of ['rate', 'duration']) if (given.has(name)) warnings.push(`--${name} does not apply with --stages (the stages set the rate over time); ignored.`);
+  }
+  return warnings;
 }
 
 function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
@@ -135,8 +168,9 @@ export function helpText(): string {
     '       s2s scenario <local|cloudrun|gke|cross> [flags]',
     '',
     'Runs a scenario against a platform, gates on thresholds and writes results/<stamp>_<platform>_<scenario>/.',
-    'Exit code: the engine\'s (0 pass, 99 thresholds crossed, 104 invalid options, 107 script error, 108 aborted);',
-    '2 for bad flags or a platform that is not deployed.',
+    'Exit codes (README, "Exit codes"): 0 every threshold passed, 99 a threshold crossed, 2 bad flags or a platform',
+    'that is not deployed, 130 interrupted (Ctrl-C); otherwise the engine\'s: 104 invalid options, 107 script error,',
+    '108 aborted by the script; 1 a tool failure.',
     '',
     'Flags:',
     ...rows,
@@ -152,15 +186,13 @@ function ndjsonFlag(on: boolean | undefined, off: boolean | undefined): boolean 
   return !off;
 }
 
-/** Parses argv (platform first). Returns null for --help. */
+/** Parses argv (platform first). Returns null for --help. Throws FlagError (one line). */
 export function parseRunnerFlags(argv: readonly string[]): RunnerFlags | null {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: FLAG_SPECS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new FlagError(`${(err as Error).message}. Run with --help for the flags.`);
-  }
-  const v = parsed.values;
+  const parsed = parseFlags(argv, PARSER_OPTIONS, { positionals: Number.POSITIVE_INFINITY });
+  const given = new Set(Object.keys(parsed.values));
+  const v = { ...Object.fromEntries(Object.entries(FLAG_SPECS).flatMap(([name, spec]) => ((spec as FlagSpec).default === undefined ? [] : [[name, (spec as FlagSpec).default]]))), ...parsed.values } as {
+    [K in keyof typeof FLAG_SPECS]: (typeof FLAG_SPECS)[K] extends { default: string } ? string : (typeof FLAG_SPECS)[K] extends { multiple: true } ? string[] | undefined : (typeof FLAG_SPECS)[K]['type'] extends 'boolean' ? boolean | undefined : string | undefined;
+  };
   if (v.help) return null;
   const [platformRaw, ...extra] = parsed.positionals;
   if (platformRaw === undefined) throw new FlagError(`missing platform: one of ${PLATFORMS.join(', ')} (npm run scenario:local).`);
@@ -170,6 +202,9 @@ export function parseRunnerFlags(argv: readonly string[]): RunnerFlags | null {
   const ratePerSec = numFlag('rate', v.rate, 0.001, 100_000);
   const pongDelayMs = v['pong-delay-ms'] === undefined ? null : numFlag('pong-delay-ms', v['pong-delay-ms'], 0, 10_000);
   if (pongDelayMs !== null && platform !== 'local') throw new FlagError(`--pong-delay-ms works on the local platform only (got platform ${platform}).`);
+  const platformFile = v['platform-file'] ?? null;
+  if (platformFile !== null && platform !== 'local') throw new FlagError(`--platform-file works on the local platform only (got platform ${platform}).`);
+  if (platformFile !== null && pongDelayMs !== null) throw new FlagError('--pong-delay-ms does not apply with --platform-file: the running platform keeps its own delay; start it with npm run platform:local -- --pong-delay-ms N.');
   const scenario = oneOf('scenario', v.scenario, SCENARIOS);
   return {
     platform,
@@ -182,20 +217,16 @@ export function parseRunnerFlags(argv: readonly string[]): RunnerFlags | null {
     stages: v.stages === undefined ? null : parseStages(v.stages),
     batchCount: intFlag('batch-count', v['batch-count'], 1, 100_000),
     maxVUs: v['max-vus'] === undefined ? null : intFlag('max-vus', v['max-vus'], 1, 100_000),
-    thresholds: (v.threshold ?? []).map((t) => {
-      try {
-        return parseThresholdFlag(t);
-      } catch (err) {
-        throw new FlagError((err as Error).message);
-      }
-    }),
+    thresholds: (v.threshold ?? []).map((t) => parseThresholdFlag(t, RUN_METRICS)),
     repeat: intFlag('repeat', v.repeat, 1, 1000),
     engine: oneOf('engine', v.engine, ['auto', 'k6', 'embedded'] as const),
     outNdjson: ndjsonFlag(v['out-ndjson'], v['no-out-ndjson']),
     resultsDir: v['results-dir'],
     pongDelayMs,
     dashboard: v.dashboard ?? false,
+    platformFile,
     quiet: v.quiet ?? false,
     githubAnnotations: v['github-annotations'] ?? inGitHubActions(),
+    warnings: notApplying(given, scenario),
   };
 }

@@ -33,6 +33,8 @@ export class PlatformUnavailableError extends Error {
 
 export interface OpenPlatformOptions {
   pongDelayMs: number | null;
+  /** Local: use the running platform this `platform:local --json` description names, instead of starting one. */
+  platformFile?: string | null;
   /** Extra env for the local ping (batch concurrency and deadline sized for the run). */
   pingEnv: Record<string, string>;
   log: (line: string) => void;
@@ -48,6 +50,18 @@ async function cloudTokenSource(log: (line: string) => void): Promise<TokenSourc
 }
 
 export async function openPlatform(name: PlatformName, opts: OpenPlatformOptions): Promise<PlatformSession> {
+  if (name === 'local' && opts.platformFile) {
+    const { attachLocalPlatform } = await import('../platforms/local/index.ts');
+    let attached;
+    try {
+      attached = await attachLocalPlatform(opts.platformFile);
+    } catch (err) {
+      throw new PlatformUnavailableError((err as Error).message, { cause: err });
+    }
+    opts.log(`local platform: using the running one described in ${opts.platformFile} (ping ${attached.resolved.pings[0]?.url})`);
+    // Not ours to stop: its owner (platform:local, a test setup) does.
+    return { resolved: attached.resolved, tokens: (audience) => attached.fetchIdToken(audience), stop: async () => {} };
+  }
   if (name === 'local') {
     const { startLocalPlatform } = await import('../platforms/local/index.ts');
     const local = await startLocalPlatform({

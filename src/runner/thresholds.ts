@@ -1,8 +1,11 @@
-// `--threshold 'metric{tag:v}=p(95)<20'`: parsing the flag and merging it over the platform defaults.
-// Same metric key + same aggregation replaces the default; anything else is added.
-import { aggregationOf } from '../results/junit.ts';
+// `--threshold 'metric{tag:v}=p(95)<20'`: parsing the flag (with the one threshold expression parser,
+// src/results/thresholds.ts) and merging it over the platform defaults. Same metric key + same aggregation
+// replaces the default; anything else is added.
+import { FlagError } from '../flags/flags.ts';
+import { aggregationAllowed, aggregationOf, parseThresholdExpression } from '../results/thresholds.ts';
+import { AGGREGATIONS_BY_TYPE, type MetricType } from '../results/metrics.ts';
 
-export class ThresholdFlagError extends Error {
+export class ThresholdFlagError extends FlagError {
   constructor(value: string, reason: string) {
     super(`--threshold ${JSON.stringify(value)}: ${reason}. Expected metric[{tag:value,...}]=<aggregation><op><number>, e.g. 's2s_latency_ms{target:pong-sec}=p(95)<20'.`);
     this.name = 'ThresholdFlagError';
@@ -17,13 +20,12 @@ export interface ThresholdFlag {
 }
 
 const KEY_RE = /^([A-Za-z_][A-Za-z0-9_]*)(\{([^{}]*)\})?$/;
-const EXPR_RE = /^(avg|min|max|med|count|rate|value|p\((\d+(\.\d+)?)\))(<=|>=|===|==|!=|<|>)(-?\d+(\.\d+)?)$/;
 
-function normaliseKey(raw: string, flag: string): string {
+function normaliseKey(raw: string, flag: string): { key: string; name: string } {
   const m = KEY_RE.exec(raw.trim());
   if (!m) throw new ThresholdFlagError(flag, `"${raw}" is not a metric name or name{tag:value}`);
   const name = m[1] as string;
-  if (m[2] === undefined) return name;
+  if (m[2] === undefined) return { key: name, name };
   const tags = (m[3] ?? '').split(',').map((pair) => {
     const idx = pair.indexOf(':');
     const k = pair.slice(0, idx).trim();
@@ -31,25 +33,35 @@ function normaliseKey(raw: string, flag: string): string {
     if (idx <= 0 || k === '' || v === '') throw new ThresholdFlagError(flag, `tag filter "${pair.trim()}" is not tag:value`);
     return `${k}:${v}`;
   });
-  return `${name}{${tags.join(',')}}`;
+  return { key: `${name}{${tags.join(',')}}`, name };
 }
 
-/** Parses one --threshold value. */
-export function parseThresholdFlag(flag: string): ThresholdFlag {
+/**
+ * Parses one --threshold value. With `metrics` (name → type: what the run will emit), the metric must be one
+ * of them and the aggregation one its type has — checked here, before anything starts, as k6 would at start.
+ */
+export function parseThresholdFlag(flag: string, metrics?: Readonly<Record<string, MetricType>>): ThresholdFlag {
   // The key ends at the first '=' after the tag filter (if any), so '<=' / '==' in the expression are safe.
   const close = flag.indexOf('}');
   const eq = flag.indexOf('=', close === -1 ? 0 : close);
   if (eq <= 0) throw new ThresholdFlagError(flag, 'no "=" between the metric and the expression');
-  const metric = normaliseKey(flag.slice(0, eq), flag);
+  const { key, name } = normaliseKey(flag.slice(0, eq), flag);
   const expression = flag.slice(eq + 1).replace(/\s+/g, '');
-  const m = EXPR_RE.exec(expression);
-  if (!m) throw new ThresholdFlagError(flag, `"${flag.slice(eq + 1)}" is not an expression like p(95)<20, avg<10, rate<0.01 or count>100`);
-  const pct = m[2] === undefined ? null : Number(m[2]);
-  if (pct !== null && (pct < 0 || pct > 100)) throw new ThresholdFlagError(flag, `percentile ${pct} is outside 0..100`);
-  return { metric, expression };
+  let aggregation: string;
+  try {
+    aggregation = parseThresholdExpression(expression, key).aggregation;
+  } catch {
+    throw new ThresholdFlagError(flag, `"${flag.slice(eq + 1)}" is not an expression like p(95)<20, avg<10, rate<0.01 or count>100 (a percentile is p(N) with N from 0 to 100)`);
+  }
+  if (metrics) {
+    const type = metrics[name];
+    if (type === undefined) throw new ThresholdFlagError(flag, `no metric "${name}" in this run; the scenario metrics are ${Object.keys(metrics).filter((m) => m.startsWith('s2s_')).join(', ')}, plus k6's own (http_req_duration, checks, …)`);
+    if (!aggregationAllowed(type, aggregation)) throw new ThresholdFlagError(flag, `"${name}" is a ${type}: its aggregations are ${AGGREGATIONS_BY_TYPE[type].join(', ')}, not ${aggregation}`);
+  }
+  return { metric: key, expression };
 }
 
-/** The aggregation an expression tests: `p(95)<20` → `p(95)` (shared with junit.xml). */
+/** The aggregation an expression tests: `p(95)<20` → `p(95)` (one definition, in src/results/thresholds.ts). */
 export { aggregationOf };
 
 /** Defaults overlaid with flags: same key + same aggregation replaces, otherwise appends. Inputs untouched. */

@@ -1,6 +1,8 @@
 // End to end: `s2s scenario local` as a real process (local platform, embedded engine, run folder), small
 // bounded runs. Latency gates are loosened on purpose: this machine is shared and noisy, and these tests
-// check behaviour (exit codes, files, table, verdicts, no token anywhere), never timing.
+// check behaviour (exit codes, files, table, verdicts, no token anywhere), never timing. Runs that do not
+// need a platform of their own use the suite's shared one (--platform-file); Ctrl-C, --pong-delay-ms and
+// bad flags start (or refuse to start) their own.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
@@ -17,6 +19,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{10,}\./;
 const LOOSE = ['--threshold', 's2s_latency_ms=p(95)<60000', '--threshold', 's2s_first_ms=p(95)<60000'];
 const RUN_TIMEOUT_MS = 240_000;
+const SHARED = ['--platform-file', inject('localPlatformFile') ?? 'the shared platform was not started (see test/support/global-setup.ts)'];
 
 const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas/run.schema.json'), 'utf8')) as object;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -101,7 +104,7 @@ async function expectNoToken(folder: string, output: string): Promise<void> {
 
 describe('s2s scenario local (end to end)', () => {
   it('probe: exits 0, prints the table per pair and the verdicts, leaves a valid run folder', async () => {
-    const run = await scenario('probe', ['local', '--count', '20', ...LOOSE]);
+    const run = await scenario('probe', ['local', '--count', '20', ...LOOSE, ...SHARED]);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/source → target\s+auth\s+first ms: median \(max, n\)\s+cold\s+token\s+TLS\s+mean all\s+warm mean\s+p50\s+p95\s+p99\s+errors\s+n/);
     for (const target of ['pong-sec', 'pong-unsec', 'external']) expect(run.output).toMatch(new RegExp(`local → ${target}\\s+\\S+\\s+.*\\s0\\s+20\\n`));
@@ -114,7 +117,7 @@ describe('s2s scenario local (end to end)', () => {
     const meta = await readRun(folder);
     expect(validateRun(meta), JSON.stringify(validateRun.errors)).toBe(true);
     expect(meta).toMatchObject({ platform: 'local', scenario: 'probe', exitCode: 0, status: 'passed', interrupted: false, engine: { name: 'embedded' } });
-    expect((meta.config as Record<string, unknown>).settings).toMatchObject({ platform: 'local', pongDelayMs: 0 });
+    expect((meta.config as Record<string, unknown>).settings).toMatchObject({ platform: 'local', pongDelayMs: 0, attached: true });
     expect((meta.targets as unknown[]).length).toBe(3);
     const summary = JSON.parse(await readFile(path.join(folder, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
     expect(summary.metrics['s2s_latency_ms{source:local,target:pong-sec}']?.values.count).toBe(19);
@@ -181,7 +184,7 @@ describe('s2s scenario local (end to end)', () => {
   }, RUN_TIMEOUT_MS);
 
   it("--threshold 's2s_latency_ms=p(95)<0.001' exits 99 and run.json records the crossed threshold", async () => {
-    const run = await scenario('crossed', ['local', '--count', '10', '--quiet', '--threshold', 's2s_latency_ms=p(95)<0.001']);
+    const run = await scenario('crossed', ['local', '--count', '10', '--quiet', '--threshold', 's2s_latency_ms=p(95)<0.001', ...SHARED]);
     expect(run.code, run.output).toBe(99);
     expect(run.output).toMatch(/✗ s2s_latency_ms 'p\(95\)<0\.001' p\(95\)=/);
     const meta = await readRun(run.folder as string);
@@ -195,7 +198,7 @@ describe('s2s scenario local (end to end)', () => {
   }, RUN_TIMEOUT_MS);
 
   it('direct: the runner calls pong-sec itself with an injected ID token (no errors), and no token leaks', async () => {
-    const run = await scenario('direct', ['local', '--scenario', 'direct', '--count', '5', '--quiet', ...LOOSE]);
+    const run = await scenario('direct', ['local', '--scenario', 'direct', '--count', '5', '--quiet', ...LOOSE, ...SHARED]);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/runner → pong-sec\s+id-token\s+.*\s0\s+5\n/);
     const summary = JSON.parse(await readFile(path.join(run.folder as string, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
@@ -205,7 +208,7 @@ describe('s2s scenario local (end to end)', () => {
 
   it('token refresh: when a token nears expiry the VU gets a fresh one from the runner over loopback', async () => {
     // Refreshing 3600 s before expiry makes every call of a 1 h token "near expiry": each one goes to the broker.
-    const run = await scenario('refresh', ['local', '--scenario', 'direct', '--count', '3', '--quiet', ...LOOSE], { S2S_TOKEN_REFRESH_BEFORE_SEC: '3600' });
+    const run = await scenario('refresh', ['local', '--scenario', 'direct', '--count', '3', '--quiet', ...LOOSE, ...SHARED], { S2S_TOKEN_REFRESH_BEFORE_SEC: '3600' });
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/token broker: [1-9]\d* refreshed token\(s\) handed to the engine/);
     expect(run.output).toMatch(/runner → pong-sec\s+id-token\s+.*\s0\s+3\n/);
@@ -213,7 +216,7 @@ describe('s2s scenario local (end to end)', () => {
   }, RUN_TIMEOUT_MS);
 
   it('load: a short arrival-rate run records inner calls per pair and writes ndjson on request', async () => {
-    const run = await scenario('load', ['local', '--scenario', 'load', '--rate', '10', '--duration', '3s', '--batch-count', '5', '--out-ndjson', '--quiet', ...LOOSE]);
+    const run = await scenario('load', ['local', '--scenario', 'load', '--rate', '10', '--duration', '3s', '--batch-count', '5', '--out-ndjson', '--quiet', ...LOOSE, ...SHARED]);
     expect(run.code, run.output).toBe(0);
     const folder = run.folder as string;
     expect(await readdir(folder)).toContain('metrics.ndjson.gz');
@@ -243,7 +246,7 @@ fs.writeFileSync(config.summaryPath, JSON.stringify({ metrics: { s2s_errors: { t
 fs.writeFileSync(process.env.K6_WEB_DASHBOARD_EXPORT, '<html></html>');
 `);
     await chmod(fake, 0o755);
-    const run = await scenario('k6', ['local', '--engine', 'k6', '--count', '3', '--quiet'], { K6_BIN: fake });
+    const run = await scenario('k6', ['local', '--engine', 'k6', '--count', '3', '--quiet', ...SHARED], { K6_BIN: fake });
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain(`k6 at ${fake} (--engine k6)`);
     const rec = JSON.parse(await readFile(record, 'utf8')) as { argv: string[]; env: Record<string, string>; pairs: number };
@@ -347,10 +350,31 @@ fs.writeFileSync(process.env.K6_WEB_DASHBOARD_EXPORT, '<html></html>');
     }
   });
 
-  it('bad flags fail at once with exit 2 and a message naming the flag', async () => {
+  it('bad flags fail at once with exit 2 and one line naming the flag', async () => {
     const run = await scenario('bad', ['local', '--count', 'lots']);
     expect(run.code).toBe(2);
-    expect(run.output).toContain('--count "lots": must be an integer');
+    expect(run.output).toBe('scenario: --count "lots": must be an integer in 1..10000000.\n');
+    expect(run.folder).toBeNull();
+  });
+
+  it('an invalid threshold exits 104 before anything starts, and writes no run folder', async () => {
+    const run = await scenario('bad-threshold', ['local', '--threshold', 'no_such_metric=p(95)<1']);
+    expect(run.code, run.output).toBe(104);
+    expect(run.output).toMatch(/^scenario: --threshold "no_such_metric=p\(95\)<1": no metric "no_such_metric" in this run/);
+    expect(run.output).not.toContain('local platform');
+    expect(run.folder).toBeNull();
+  });
+
+  it('a flag that does not apply to the scenario is named in a warning', async () => {
+    const run = await scenario('warn', ['local', '--count', '3', '--rate', '7', '--quiet', ...LOOSE, ...SHARED]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain('scenario: warning: --rate does not apply to --scenario probe (only to load); ignored.');
+  }, RUN_TIMEOUT_MS);
+
+  it('--platform-file naming no running platform fails at once with exit 2, saying what to run', async () => {
+    const run = await scenario('no-platform', ['local', '--platform-file', path.join(resultsRoot, 'missing.json')]);
+    expect(run.code, run.output).toBe(2);
+    expect(run.output).toContain('npm run -s platform:local -- --json >');
     expect(run.folder).toBeNull();
   });
 });

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const RUNNER = path.join(ROOT, 'scripts/scenario.ts');
@@ -32,10 +32,13 @@ describe.skipIf(!existsSync(RUNNER))('compare on two real local runs', () => {
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 's2s-compare-e2e-'));
     const common = ['local', '--count', '80', '--batches', '2', '-q'];
+    const shared = inject('localPlatformFile');
     // one after the other: concurrent runs fight over the 2 cores and make each other bimodal
     for (const name of ['a', 'slow', 'b'] as const) {
       const dir = path.join(tmp, name);
-      const r = await run('scripts/scenario.ts', [...common, '--results-dir', dir, ...(name === 'slow' ? ['--pong-delay-ms', '20'] : [])], 200_000);
+      // The same-config runs use the suite's shared platform; the delayed run needs its own (the delay is a platform setting).
+      const where = name === 'slow' ? ['--pong-delay-ms', '20'] : shared ? ['--platform-file', shared] : [];
+      const r = await run('scripts/scenario.ts', [...common, '--results-dir', dir, ...where], 200_000);
       // 99 = a default threshold crossed (e.g. p95 under heavy machine load): still a complete run folder
       expect([0, 99], `${name}: ${r.err}\n${r.out}`).toContain(r.code);
       const [id] = await readdir(dir);

@@ -5,7 +5,9 @@ import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { availableParallelism, tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { redactError } from '../../auth/redact.ts';
 import type { ResolvedPlatform } from '../types.ts';
 import { createRunCa, issueServerCert } from './ca.ts';
@@ -97,6 +99,80 @@ export interface LocalPlatform {
 
 export class LocalPlatformError extends Error {
   override name = 'LocalPlatformError';
+}
+
+/** What `platform:local --json` prints as its first line: all another process needs to use this platform. */
+export const localPlatformDescription = z.object({
+  platform: z.literal('local'),
+  urls: z.object({ ping: z.url(), pongSec: z.url(), pongUnsec: z.url(), external: z.url(), metadata: z.url(), certs: z.url() }),
+  caFile: z.string().min(1),
+  pids: z.object({ ping: z.number(), pongSec: z.number(), pongUnsec: z.number(), external: z.number() }),
+  serviceAccount: z.string(),
+  settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+export type LocalPlatformDescription = z.infer<typeof localPlatformDescription>;
+
+export function describeLocalPlatform(p: Pick<LocalPlatform, 'urls' | 'caFile' | 'pids' | 'serviceAccount' | 'resolved'>): LocalPlatformDescription {
+  return { platform: 'local', urls: p.urls, caFile: p.caFile, pids: p.pids, serviceAccount: p.serviceAccount, settings: p.resolved.settings };
+}
+
+/** The runner's view of a local platform at these URLs: ping's pairs and the targets it may call itself. */
+function localResolved(urls: LocalPlatformUrls, caFile: string, settings: ResolvedPlatform['settings'], stop: () => Promise<void>): ResolvedPlatform {
+  const byName: Record<string, string> = { 'pong-sec': urls.pongSec, 'pong-unsec': urls.pongUnsec, external: urls.external };
+  return {
+    platform: 'local',
+    pings: [{ source: 'local', url: urls.ping, private: false }],
+    pairs: LOCAL_TOPOLOGY.pairs.map((p) => ({ ...p, targetUrl: `${byName[p.target]}/pong` })),
+    direct: LOCAL_TOPOLOGY.direct.map((d) => ({ ...d, url: `${byName[d.name]}/pong` })),
+    caFile,
+    settings,
+    stop,
+  };
+}
+
+/** An ID token for `audience` from the platform's metadata emulator (the runner's own calls). Never log it. */
+async function emulatorIdToken(metadataUrl: string, audience: string): Promise<string> {
+  const res = await fetch(`${metadataUrl}/computeMetadata/v1/instance/service-accounts/default/identity?audience=${encodeURIComponent(audience)}&format=full`, {
+    headers: { 'Metadata-Flavor': 'Google' },
+  });
+  if (!res.ok) throw new LocalPlatformError(`fetch an ID token for ${audience} from the metadata emulator failed: ${res.status}`);
+  return res.text();
+}
+
+export interface AttachedLocalPlatform {
+  resolved: ResolvedPlatform;
+  fetchIdToken(audience: string): Promise<string>;
+}
+
+/**
+ * Uses a local platform another process started and described in `file` (the first line of
+ * `platform:local --json`): checks that ping answers over HTTPS with its CA; stopping it stays with its owner.
+ */
+export async function attachLocalPlatform(file: string): Promise<AttachedLocalPlatform> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new LocalPlatformError(`read the platform description ${file}: ${(error as NodeJS.ErrnoException).code ?? redactError(error)}; write one with \`npm run -s platform:local -- --json > ${file}\``);
+  }
+  let description: LocalPlatformDescription;
+  try {
+    description = localPlatformDescription.parse(JSON.parse(text.split('\n')[0] ?? ''));
+  } catch {
+    throw new LocalPlatformError(`${file} is not the JSON line \`npm run -s platform:local -- --json\` prints first`);
+  }
+  let caPem: string;
+  try {
+    caPem = await readFile(description.caFile, 'utf8');
+    await checkHealth(description.urls.ping, caPem, 10_000);
+  } catch (error) {
+    throw new LocalPlatformError(`the local platform described in ${file} does not answer (ping ${description.urls.ping}, CA ${description.caFile}: ${redactError(error)}): is it still running?`);
+  }
+  const metadata = description.urls.metadata;
+  return {
+    resolved: localResolved(description.urls, description.caFile, { ...description.settings, attached: true }, async () => {}),
+    fetchIdToken: (audience) => emulatorIdToken(metadata, audience),
+  };
 }
 
 /**
@@ -239,25 +315,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       metadata: emulator.url,
       certs: emulator.certsUrl,
     };
-    const byName: Record<string, string> = { 'pong-sec': urls.pongSec, 'pong-unsec': urls.pongUnsec, external: urls.external };
-    const resolved: ResolvedPlatform = {
+    const resolved = localResolved(urls, ca.certFile, {
       platform: 'local',
-      pings: [{ source: 'local', url: urls.ping, private: false }],
-      pairs: LOCAL_TOPOLOGY.pairs.map((p) => ({ ...p, targetUrl: `${byName[p.target]}/pong` })),
-      direct: LOCAL_TOPOLOGY.direct.map((d) => ({ ...d, url: `${byName[d.name]}/pong` })),
-      caFile: ca.certFile,
-      settings: {
-        platform: 'local',
-        pongDelayMs,
-        externalDelayMs,
-        hostCpus: availableParallelism(),
-        nodeVersion: process.version,
-        tls: true,
-        serviceRuntime: command.runtime,
-        serviceAccount: PING_SERVICE_ACCOUNT,
-      },
-      stop,
-    };
+      pongDelayMs,
+      externalDelayMs,
+      hostCpus: availableParallelism(),
+      nodeVersion: process.version,
+      tls: true,
+      serviceRuntime: command.runtime,
+      serviceAccount: PING_SERVICE_ACCOUNT,
+    }, stop);
     const started = emulator;
     const serviceExit = Promise.race(
       services.map((service) => service.exited.then(({ code, signal }) => ({ name: service.name, pid: service.pid, code, signal }))),
@@ -285,13 +352,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         return () => exitListeners.delete(listener);
       },
       tokenRequests: () => started.tokenRequests(),
-      async fetchIdToken(audience: string) {
-        const res = await fetch(`${started.url}/computeMetadata/v1/instance/service-accounts/default/identity?audience=${encodeURIComponent(audience)}&format=full`, {
-          headers: { 'Metadata-Flavor': 'Google' },
-        });
-        if (!res.ok) throw new LocalPlatformError(`fetch an ID token for ${audience} from the metadata emulator failed: ${res.status}`);
-        return res.text();
-      },
+      fetchIdToken: (audience: string) => emulatorIdToken(started.url, audience),
       stop,
     };
   } catch (error) {
