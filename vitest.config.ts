@@ -11,6 +11,7 @@ const INTEGRATION = [
   'test/engine-runtime/**',
   'test/deploy/**',
   'test/distributed/**',
+  'test/readme/examples-run.test.ts',
   'test/report/compare-local.test.ts',
   'test/report/html-browser.test.ts',
   'bench/**',

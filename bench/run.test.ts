@@ -89,7 +89,7 @@ describe('npm run bench -- --smoke', () => {
       });
       expect(processesUsing(tmp).length).toBeGreaterThan(1);
       bench.kill('SIGTERM');
-      expect(await exited, stderr).toBe(143);
+      expect(await exited, stderr).toBe(105);
       await vi.waitFor(() => expect(processesUsing(tmp)).toEqual([]), { timeout: 15_000, interval: 50 });
       expect(leftIn(tmp)).toEqual([]);
     } finally {

@@ -9,7 +9,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FlagError, parseFlags } from '../src/flags/flags.ts';
+import { FlagError, parseFlags, valueError } from '../src/flags/flags.ts';
 import type { PingResult } from '../src/contract/ping.ts';
 import { stopAll } from '../src/process/supervised.ts';
 import { peakRssMiB, startPing, startPong, timeCommand, type Service } from './procs.ts';
@@ -187,44 +187,59 @@ const USAGE = `Usage: npm run bench [-- --quick | --smoke] [--only dashboard|gat
   --out F  write the table to F (and the raw values to F with .json)
   -h, --help  this text`;
 
+export interface BenchFlags {
+  help: boolean;
+  profile: ProfileName;
+  /** Run one section alone. */
+  only: 'dashboard' | 'gate' | undefined;
+  out: string | undefined;
+}
+
+/** Parses and checks the flags; throws FlagError (one line). */
+export function parseBenchFlags(argv: readonly string[]): BenchFlags {
+  const { values } = parseFlags(argv, { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (values.quick && values.smoke) throw new FlagError('--quick and --smoke exclude each other: choose one profile');
+  if (values.only !== undefined && values.only !== 'dashboard' && values.only !== 'gate') throw valueError('only', values.only, 'the sections that run alone are "dashboard" and "gate"');
+  return { help: values.help ?? false, profile: values.smoke ? 'smoke' : values.quick ? 'quick' : 'full', only: values.only as BenchFlags['only'], out: values.out };
+}
+
 async function main(): Promise<number> {
-  const { values } = parseFlags(process.argv.slice(2), { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
-  if (values.help) {
+  const flags = parseBenchFlags(process.argv.slice(2));
+  if (flags.help) {
     console.log(USAGE);
     return 0;
   }
-  if (values.quick && values.smoke) throw new FlagError('--quick and --smoke exclude each other: choose one profile');
-  if (values.only !== undefined && values.only !== 'dashboard' && values.only !== 'gate') throw new FlagError(`--only ${JSON.stringify(values.only)}: the sections that run alone are "dashboard" and "gate"`);
-  const profile = PROFILES[values.smoke ? 'smoke' : values.quick ? 'quick' : 'full'];
-  const out = values.out ?? (values.only ? path.join(ROOT, `results/bench/${values.only}.md`) : profile.name === 'full' ? path.join(ROOT, 'BENCHMARKS.md') : path.join(ROOT, `results/bench/${profile.name}.md`));
+  const profile = PROFILES[flags.profile];
+  const out = flags.out ?? (flags.only ? path.join(ROOT, `results/bench/${flags.only}.md`) : profile.name === 'full' ? path.join(ROOT, 'BENCHMARKS.md') : path.join(ROOT, `results/bench/${profile.name}.md`));
   const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
   const work = await mkdtemp(path.join(os.tmpdir(), 's2s-bench-'));
   // Ctrl-C / SIGTERM: stop every child (SIGTERM, so a scenario run stops its own engine and platform; SIGKILL
-  // after a grace), remove the temp folder, exit; the supervision module SIGKILLs any child left on exit.
+  // after a grace), remove the temp folder, exit 105 (interrupted, README "Exit codes"); the supervision module
+  // SIGKILLs any child left on exit.
   const onSignal = (signal: NodeJS.Signals): void => {
     log(`${signal}: stopping, removing ${work}`);
     void stopAll(5_000).finally(() => {
       rmSync(work, { recursive: true, force: true });
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      process.exit(105);
     });
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
     const m =
-      values.only === 'dashboard'
+      flags.only === 'dashboard'
         ? { rows: await dashboardMemoryRows(profile, work, log), started: new Date(), wrk: null, k6: null }
-        : values.only === 'gate'
+        : flags.only === 'gate'
           ? { rows: await gateSection(profile.gatePairs, log, work), started: new Date(), wrk: null, k6: null }
           : await measure(profile, work, log);
-    const md = renderMarkdown(m.rows, { profile, started: m.started, wrk: m.wrk, k6: m.k6, analysis: values.only !== 'gate' });
+    const md = renderMarkdown(m.rows, { profile, started: m.started, wrk: m.wrk, k6: m.k6, analysis: flags.only !== 'gate' });
     await mkdir(path.dirname(out), { recursive: true });
     await writeFile(out, md);
-    await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify({ profile: profile.name, ...(values.only ? { only: values.only } : {}), started: m.started, rows: m.rows }, null, 2)}\n`);
+    await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify({ profile: profile.name, ...(flags.only ? { only: flags.only } : {}), started: m.started, rows: m.rows }, null, 2)}\n`);
     process.stdout.write(md);
     log(`wrote ${path.relative(ROOT, out)}`);
     // The gate section alone is a check: it fails when a bar is missed.
-    return values.only === 'gate' && !m.rows.every((r) => !r.target || r.target.ok) ? 1 : 0;
+    return flags.only === 'gate' && !m.rows.every((r) => !r.target || r.target.ok) ? 1 : 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

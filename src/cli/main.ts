@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const entry = commands[name];
   if (!entry) {
-    process.stderr.write(`s2s: unknown command "${name}".\n\n${usage()}\n`);
+    process.stderr.write(`s2s: unknown command ${JSON.stringify(name)}: one of ${Object.keys(commands).join(', ')} (s2s --help)\n`);
     return 2;
   }
   const mod = await entry.load();

@@ -3,16 +3,16 @@
 // tokens the runners need into a Secret through stdin — never on a command line, never in a file.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { parseFlags, valueError } from '../flags/flags.ts';
 import { commandLine } from '../platforms/deploy/plan.ts';
 import { runCommand } from '../platforms/deploy/exec.ts';
 import { readState, stateDir, statePath, type DeployState } from '../platforms/deploy/state.ts';
 import { kubeContext } from '../platforms/gke.ts';
-import { mergeThresholds } from '../runner/thresholds.ts';
+import { mergeThresholds, ThresholdFlagError } from '../runner/thresholds.ts';
 import { defaultThresholds } from '../runner/default-thresholds.ts';
 import { buildScenarios, defaultBuildPaths, isBuildStale } from '../runner/build.ts';
-import { FlagError, parseRunnerFlags } from '../runner/flags.ts';
+import { FlagError, parseRunnerFlags, type RunnerFlags } from '../runner/flags.ts';
 import { buildScenarioConfig, expectedDurationSec, tokenEnvNames } from '../runner/run-config.ts';
 import type { PlatformName, ResolvedPlatform } from '../platforms/types.ts';
 import { utcStamp } from '../results/run-folder.ts';
@@ -46,7 +46,7 @@ Scenario flags are those of \`npm run scenario:<platform> -- --help\` (--rate, -
 
 const OWN_FLAGS = {
   platform: { type: 'string' },
-  scenario: { type: 'string', default: 'load' },
+  scenario: { type: 'string' },
   parallelism: { type: 'string' },
   namespace: { type: 'string' },
   results: { type: 'string' },
@@ -140,32 +140,48 @@ function needDistributedSetup(state: DeployState | null, namespace: string, resu
   }
 }
 
+export interface DistributedFlags {
+  help: false;
+  /** The scenario flags, parsed by the runner's parser (platform and scenario included). */
+  flags: RunnerFlags;
+  parallelism: number;
+  /** As given; the default comes from the deploy state (deploy:gke --distributed), else s2s-k6. */
+  namespace: string | undefined;
+  results: string | undefined;
+  image: string | undefined;
+  serviceAccount: string | undefined;
+  dryRun: boolean;
+}
+
+/** Parses and checks every flag (its own and the scenario's), touching nothing; throws FlagError (one line). */
+export function parseDistributedFlags(argv: readonly string[]): DistributedFlags | { help: true } {
+  const { own, rest } = splitArgs([...argv]);
+  const { values: v } = parseFlags(own, OWN_FLAGS);
+  if (v.help) return { help: true };
+  if (!v.platform) throw new FlagError('--platform is required: cloudrun, gke or cross');
+  if (v.platform === 'local') throw new FlagError('--platform local cannot be distributed: the runner pods could not reach 127.0.0.1. Use npm run scenario:local, or deploy to cloudrun/gke first.');
+  if (!v.parallelism) throw new FlagError('--parallelism is required, e.g. --parallelism 4');
+  const parallelism = Number(v.parallelism);
+  if (!/^\d+$/.test(v.parallelism) || parallelism < 1 || parallelism > 1000) throw valueError('parallelism', v.parallelism, 'must be a whole number from 1 to 1000');
+  if (v.apply && v['dry-run']) throw new FlagError('--apply and --dry-run exclude each other');
+  if (v.results !== undefined) parseResults(v.results, {}, null);
+  const flags = parseRunnerFlags([v.platform, '--scenario', v.scenario ?? 'load', ...rest]);
+  if (!flags) return { help: true };
+  return { help: false, flags, parallelism, namespace: v.namespace, results: v.results, image: v.image, serviceAccount: v['service-account'], dryRun: !v.apply };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
   const err = (s: string) => process.stderr.write(`${s}\n`);
   try {
-    const { own, rest } = splitArgs(argv);
-    let parsed;
-    try {
-      parsed = parseArgs({ args: own, options: OWN_FLAGS, allowPositionals: false, strict: true });
-    } catch (e) {
-      throw new FlagError(`${(e as Error).message}. Run with --help for the flags.`);
-    }
-    const v = parsed.values;
-    if (v.help) {
+    const parsed = parseDistributedFlags(argv);
+    if (parsed.help) {
       out(`${HELP}\n`);
       return 0;
     }
-    if (!v.platform) throw new FlagError('--platform is required: cloudrun, gke or cross');
-    if (v.platform === 'local') throw new FlagError('--platform local cannot be distributed: the runner pods could not reach 127.0.0.1. Use npm run scenario:local, or deploy to cloudrun/gke first.');
-    if (!v.parallelism) throw new FlagError('--parallelism is required, e.g. --parallelism 4');
-    if (v.apply && v['dry-run']) throw new FlagError('--apply and --dry-run exclude each other');
-    const dryRun = !v.apply;
-    const flags = parseRunnerFlags([v.platform, '--scenario', v.scenario, ...rest]);
-    if (!flags) {
-      out(`${HELP}\n`);
-      return 0;
-    }
+    const { flags, dryRun } = parsed;
+    for (const warning of flags.warnings) err(`distributed: warning: ${warning}`);
+    const v = { namespace: parsed.namespace, results: parsed.results, image: parsed.image, 'service-account': parsed.serviceAccount, parallelism: String(parsed.parallelism) };
     const resolved = await resolveOrPlaceholder(flags.platform, dryRun, err);
     const thresholds = mergeThresholds(defaultThresholds(flags.platform), flags.thresholds);
     const tokenEnv = tokenEnvNames(resolved, flags.scenario);
@@ -258,9 +274,9 @@ export async function main(argv: string[]): Promise<number> {
     out(`applied TestRun ${name} in namespace ${namespace} of ${context} (${v.parallelism} runners)\n${next.join('\n').replace(/^# ?/gm, '')}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof FlagError || e instanceof DistributedConfigError || (e as Error).name === 'ThresholdFlagError') {
+    if (e instanceof FlagError || e instanceof DistributedConfigError) {
       err(`distributed: ${(e as Error).message}`);
-      return 2;
+      return e instanceof ThresholdFlagError ? 104 : 2;
     }
     if (e instanceof KubectlError) {
       err(`distributed: ${e.message}`);

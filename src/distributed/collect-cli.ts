@@ -1,7 +1,7 @@
 // `s2s collect` / `npm run collect -- <dir…>`: merge N runners' outputs, gate once, write a run folder.
-import { parseArgs } from 'node:util';
-import { parseThresholdFlag } from '../runner/thresholds.ts';
-import { collect, CollectError, MANIFEST_FILE } from './collect.ts';
+import { FlagError, parseFlags } from '../flags/flags.ts';
+import { parseThresholdFlag, ThresholdFlagError, type ThresholdFlag } from '../runner/thresholds.ts';
+import { collect, CollectError, CollectThresholdError, MANIFEST_FILE } from './collect.ts';
 
 const HELP = `Usage: npm run collect -- <folder or file>… [flags]
 
@@ -17,47 +17,59 @@ Flags:
   --scenario <name>           label when there is no ${MANIFEST_FILE} (default: collected)
   -h, --help                  this help
 
-Exit code: 0 all thresholds passed, 99 a threshold was crossed, 2 bad input.`;
+Exit code: 0 all thresholds passed, 99 a threshold was crossed, 104 an invalid --threshold, 2 bad input.`;
+
+export interface CollectFlags {
+  help: boolean;
+  inputs: string[];
+  thresholds: ThresholdFlag[];
+  resultsDir: string;
+  platform: string | undefined;
+  scenario: string | undefined;
+}
+
+/** Parses and checks the flags, reading nothing; throws FlagError (ThresholdFlagError for a bad threshold). */
+export function parseCollectFlags(argv: readonly string[]): CollectFlags {
+  const { values: v, positionals } = parseFlags(
+    argv,
+    {
+      threshold: { type: 'string', multiple: true },
+      'results-dir': { type: 'string', default: 'results' },
+      platform: { type: 'string' },
+      scenario: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { positionals: Number.POSITIVE_INFINITY },
+  );
+  const help = v.help ?? false;
+  if (!help && positionals.length === 0) throw new FlagError("give at least one folder with the runners' outputs; run with --help for the flags");
+  // Any metric: the runners' outputs may come from any k6 script.
+  const thresholds = (v.threshold ?? []).map((t) => parseThresholdFlag(t));
+  return { help, inputs: positionals, thresholds, resultsDir: v['results-dir'] ?? 'results', platform: v.platform, scenario: v.scenario };
+}
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let flags: CollectFlags;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        threshold: { type: 'string', multiple: true },
-        'results-dir': { type: 'string', default: 'results' },
-        platform: { type: 'string' },
-        scenario: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    flags = parseCollectFlags(argv);
   } catch (err) {
-    process.stderr.write(`collect: ${(err as Error).message}\n\n${HELP}\n`);
-    return 2;
+    if (!(err instanceof FlagError)) throw err;
+    process.stderr.write(`collect: ${err.message}\n`);
+    return err instanceof ThresholdFlagError ? 104 : 2;
   }
-  const v = parsed.values;
-  if (v.help) {
+  if (flags.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  if (parsed.positionals.length === 0) {
-    process.stderr.write(`collect: give at least one folder with the runners' outputs\n\n${HELP}\n`);
-    return 2;
-  }
   try {
     const thresholds: Record<string, string[]> = {};
-    for (const t of v.threshold ?? []) {
-      const f = parseThresholdFlag(t);
-      (thresholds[f.metric] ??= []).push(f.expression);
-    }
+    for (const f of flags.thresholds) (thresholds[f.metric] ??= []).push(f.expression);
     const r = await collect({
-      inputs: parsed.positionals,
-      resultsDir: v['results-dir'],
+      inputs: flags.inputs,
+      resultsDir: flags.resultsDir,
       thresholds,
-      ...(v.platform ? { platform: v.platform } : {}),
-      ...(v.scenario ? { scenario: v.scenario } : {}),
+      ...(flags.platform ? { platform: flags.platform } : {}),
+      ...(flags.scenario ? { scenario: flags.scenario } : {}),
       log: (line) => process.stderr.write(`${line}\n`),
     });
     const crossed = r.meta.thresholds.filter((t) => !t.ok);
@@ -66,9 +78,9 @@ export async function main(argv: string[]): Promise<number> {
     if (crossed.length) process.stderr.write(`thresholds on metrics '${[...new Set(crossed.map((t) => t.metric))].join(', ')}' have been crossed\n`);
     return r.exitCode;
   } catch (err) {
-    if (err instanceof CollectError || (err as Error).name === 'ThresholdFlagError') {
+    if (err instanceof CollectError) {
       process.stderr.write(`${(err as Error).message}\n`);
-      return 2;
+      return err instanceof CollectThresholdError ? 104 : 2;
     }
     throw err;
   }

@@ -34,6 +34,11 @@ export interface DistributedManifest {
 
 export class CollectError extends Error {}
 
+/** A threshold (from the manifest or --threshold) the metrics cannot have: exit 104, as k6 at start. */
+export class CollectThresholdError extends CollectError {
+  override name = 'CollectThresholdError';
+}
+
 export interface CollectOptions {
   /** Folders (searched recursively) or files with the runners' `--out json` output. */
   inputs: string[];
@@ -151,7 +156,7 @@ export async function collect(o: CollectOptions): Promise<CollectResult> {
   try {
     set = parseThresholds(thresholdInput, registry);
   } catch (err) {
-    if (err instanceof ThresholdConfigError) throw new CollectError(`collect: ${err.message}`);
+    if (err instanceof ThresholdConfigError) throw new CollectThresholdError(`collect: ${err.message}`);
     throw err;
   }
   const checks = new CheckTree();

@@ -166,25 +166,35 @@ export function reportError(err: unknown, io: Pick<DeployIo, 'err'>, statePathTe
     io.err(`deploy: ${err.message}\n  state: ${statePathText} lists what exists; run the same command again to resume, or \`npm run teardown:all\` to delete it.\n`);
     return 1;
   }
-  if (err instanceof PreflightError || err instanceof StateFileError || err instanceof NotDeployedError || err instanceof KustomizeError) {
+  // Nothing was done, and the message says what to do first (README, "Exit codes"): 2.
+  if (err instanceof PreflightError || err instanceof NotDeployedError || err instanceof StateFileError) {
+    io.err(`deploy: ${err.message}\n`);
+    return 2;
+  }
+  // Rendering the manifests failed: a tool failure (1).
+  if (err instanceof KustomizeError) {
     io.err(`deploy: ${err.message}\n`);
     return 1;
   }
   throw err;
 }
 
-export async function main(argv: string[], io: DeployIo = defaultIo()): Promise<number> {
+/** Parses and checks the whole command line (target and flags), touching nothing; throws UsageError (one line). */
+export function parseDeployArgv(argv: readonly string[]): { help: true } | { help: false; target: DeployTarget; options: DeployOptions } {
   const [target, ...rest] = argv;
-  if (target === '--help' || target === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    io.out(DEPLOY_USAGE);
-    return 0;
-  }
-  if (!PLATFORMS.includes(target as DeployTarget)) {
-    io.err(`deploy: unknown platform ${JSON.stringify(target ?? '')}: expected one of ${PLATFORMS.join(', ')}\n\n${DEPLOY_USAGE}`);
-    return 2;
-  }
+  if (target === '--help' || target === '-h' || rest.includes('--help') || rest.includes('-h')) return { help: true };
+  if (!PLATFORMS.includes(target as DeployTarget)) throw new UsageError(`unknown platform ${JSON.stringify(target ?? '')}: expected one of ${PLATFORMS.join(', ')} (npm run deploy:cloudrun -- --help)`);
+  return { help: false, target: target as DeployTarget, options: parseOptions(rest) };
+}
+
+export async function main(argv: string[], io: DeployIo = defaultIo()): Promise<number> {
   try {
-    return await deploy(target as DeployTarget, parseOptions(rest), io);
+    const parsed = parseDeployArgv(argv);
+    if (parsed.help) {
+      io.out(DEPLOY_USAGE);
+      return 0;
+    }
+    return await deploy(parsed.target, parsed.options, io);
   } catch (err) {
     return reportError(err, io, statePath(io.env, io.cwd));
   }

@@ -160,23 +160,27 @@ export async function teardown(target: TeardownTarget, opts: { yes: boolean; dry
   return 0;
 }
 
-export async function main(argv: string[], io: TeardownIo = defaultIo()): Promise<number> {
+/** Parses and checks the whole command line (target and flags), touching nothing; throws UsageError (one line). */
+export function parseTeardownArgv(argv: readonly string[]): { help: true } | { help: false; target: TeardownTarget; yes: boolean; dryRun: boolean } {
   const [target, ...rest] = argv;
-  if (target === '--help' || target === '-h' || rest.includes('--help')) {
-    io.out(TEARDOWN_USAGE);
-    return 0;
-  }
-  if (!TARGETS.includes(target as TeardownTarget)) {
-    io.err(`teardown: unknown target ${JSON.stringify(target ?? '')}: expected one of ${TARGETS.join(', ')}\n\n${TEARDOWN_USAGE}`);
-    return 2;
-  }
+  if (target === '--help' || target === '-h' || rest.includes('--help') || rest.includes('-h')) return { help: true };
+  if (!TARGETS.includes(target as TeardownTarget)) throw new UsageError(`unknown target ${JSON.stringify(target ?? '')}: expected one of ${TARGETS.join(', ')} (npm run teardown:all -- --help)`);
+  const options = parseOptions(rest);
+  return { help: false, target: target as TeardownTarget, yes: options.yes, dryRun: options.dryRun };
+}
+
+export async function main(argv: string[], io: TeardownIo = defaultIo()): Promise<number> {
   try {
-    const options = parseOptions(rest);
-    return await teardown(target as TeardownTarget, { yes: options.yes, dryRun: options.dryRun }, io);
+    const parsed = parseTeardownArgv(argv);
+    if (parsed.help) {
+      io.out(TEARDOWN_USAGE);
+      return 0;
+    }
+    return await teardown(parsed.target, { yes: parsed.yes, dryRun: parsed.dryRun }, io);
   } catch (err) {
     if (err instanceof UsageError || err instanceof StateFileError) {
       io.err(`teardown: ${err.message}\n`);
-      return err instanceof UsageError ? 2 : 1;
+      return 2;
     }
     throw err;
   }

@@ -1,7 +1,7 @@
 // `s2s report` / `npm run report`: builds results/report/{index.html,report.md,*.svg} from run
 // folders (default: the latest run of each platform/scenario under results/).
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { FlagError, parseFlags, valueError } from '../flags/flags.ts';
 import { latestRunFolders } from '../results/run-folder-read.ts';
 import { expandOperands, InputError, loadFolders, relative, skippedLines } from './inputs.ts';
 import { viewRuns } from './model.ts';
@@ -22,31 +22,39 @@ reason, and the rest is reported.
 
 Exit codes: 0 written, 2 bad input (no usable run folder, unreadable summary.json).`;
 
+export interface ReportFlags {
+  help: boolean;
+  operands: string[];
+  resultsDir: string;
+  outDir: string;
+  seed: number;
+}
+
+/** Parses and checks the flags, reading nothing; throws FlagError (one line). */
+export function parseReportFlags(argv: readonly string[]): ReportFlags {
+  const { values, positionals } = parseFlags(argv, { out: { type: 'string' }, results: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, { positionals: Number.POSITIVE_INFINITY });
+  const resultsDir = values.results ?? 'results';
+  const seed = values.seed === undefined ? 24301 : Number(values.seed);
+  if (!Number.isInteger(seed)) throw valueError('seed', values.seed, 'must be an integer');
+  return { help: values.help ?? false, operands: positionals, resultsDir, outDir: values.out ?? path.join(resultsDir, 'report'), seed };
+}
+
 export async function main(argv: string[]): Promise<number> {
-  let args;
+  let flags: ReportFlags;
   try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { out: { type: 'string' }, results: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
+    flags = parseReportFlags(argv);
   } catch (err) {
-    process.stderr.write(`s2s report: ${(err as Error).message}\n\n${USAGE}\n`);
+    if (!(err instanceof FlagError)) throw err;
+    process.stderr.write(`s2s report: ${err.message}\n`);
     return 2;
   }
-  if (args.values.help) {
+  if (flags.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const resultsDir = args.values.results ?? 'results';
-  const outDir = args.values.out ?? path.join(resultsDir, 'report');
-  const seed = args.values.seed === undefined ? 24301 : Number(args.values.seed);
-  if (!Number.isInteger(seed)) {
-    process.stderr.write(`s2s report: --seed "${args.values.seed}" is not an integer\n`);
-    return 2;
-  }
+  const { resultsDir, outDir, seed } = flags;
   try {
-    const paths = args.positionals.length ? await expandOperands(args.positionals) : await latestRunFolders(resultsDir);
+    const paths = flags.operands.length ? await expandOperands(flags.operands) : await latestRunFolders(resultsDir);
     if (paths.length === 0) {
       throw new InputError(`no run folders under ${resultsDir}/ (folders named <yyyymmddTHHMMSSZ>_<platform>_<scenario> with a summary.json): run \`npm run scenario:local\` first, or pass run folders`);
     }

@@ -1,7 +1,7 @@
 // `s2s compare` / `npm run compare -- <baseline> <candidate>`: the CI gate. Exit 0 no regression beyond the
 // minimum effect, 1 there is one, 2 bad input (missing folder, no common metrics, bad flag).
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { FlagError, parseFlags, valueError } from '../flags/flags.ts';
 import type { BootStat } from '../results/stats.ts';
 import { CompareInputError, compareSides, comparisonMarkdown, DEFAULT_MIN_EFFECT, loadSide } from './compare.ts';
 import { expandOperands, InputError, loadFolders, skippedLines } from './inputs.ts';
@@ -44,46 +44,74 @@ export function parseMs(text: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+export interface CompareFlags {
+  help: boolean;
+  /** Baseline and candidate, as given (folders, globs or comma lists). */
+  operands: string[];
+  minEffect: { relative: number; absoluteMs: number };
+  /** Neither --min-effect (--fail-on-regression) nor --min-effect-ms given: the output says the default applied. */
+  defaultMinEffect: boolean;
+  stat: BootStat;
+  seed: number;
+  metric: string;
+  out: string | null;
+}
+
+/** Parses and checks the flags, reading nothing; throws FlagError (one line). */
+export function parseCompareFlags(argv: readonly string[]): CompareFlags {
+  const { values: v, positionals } = parseFlags(
+    argv,
+    {
+      'min-effect': { type: 'string' },
+      'min-effect-ms': { type: 'string' },
+      'fail-on-regression': { type: 'string' },
+      metric: { type: 'string' },
+      stat: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { positionals: 2 },
+  );
+  const help = v.help ?? false;
+  if (!help && positionals.length !== 2) throw new FlagError(`expected exactly two operands, <baseline> and <candidate>, got ${positionals.length}; run with --help for the flags`);
+  const relFlag = v['min-effect'] !== undefined ? 'min-effect' : v['fail-on-regression'] !== undefined ? 'fail-on-regression' : null;
+  const relative = relFlag ? parseTolerance(v[relFlag] ?? '') : DEFAULT_MIN_EFFECT.relative;
+  if (relative === null) throw valueError(relFlag!, v[relFlag!], 'must be a percentage, e.g. 25%');
+  const absoluteMs = v['min-effect-ms'] !== undefined ? parseMs(v['min-effect-ms']) : DEFAULT_MIN_EFFECT.absoluteMs;
+  if (absoluteMs === null) throw valueError('min-effect-ms', v['min-effect-ms'], 'must be a number of ms, e.g. 1 or 0.5ms');
+  const stat = (v.stat ?? 'p50') as BootStat;
+  if (!['p50', 'mean', 'p90', 'p99'].includes(stat)) throw valueError('stat', v.stat, 'must be one of p50, mean, p90, p99');
+  const seed = v.seed === undefined ? 24301 : Number(v.seed);
+  if (!Number.isInteger(seed)) throw valueError('seed', v.seed, 'must be an integer');
+  return {
+    help,
+    operands: positionals,
+    minEffect: { relative, absoluteMs },
+    defaultMinEffect: relFlag === null && v['min-effect-ms'] === undefined,
+    stat,
+    seed,
+    metric: v.metric ?? 's2s_latency_ms',
+    out: v.out ?? null,
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
-  let args;
+  let flags: CompareFlags;
   try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'min-effect': { type: 'string' },
-        'min-effect-ms': { type: 'string' },
-        'fail-on-regression': { type: 'string' },
-        metric: { type: 'string' },
-        stat: { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    flags = parseCompareFlags(argv);
   } catch (err) {
-    return fail(`${(err as Error).message}\n\n${USAGE}`);
+    if (!(err instanceof FlagError)) throw err;
+    return fail(err.message);
   }
-  const v = args.values;
-  if (v.help) {
+  if (flags.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (args.positionals.length !== 2) return fail(`expected exactly two operands, <baseline> and <candidate>, got ${args.positionals.length}\n\n${USAGE}`);
-  const relFlag = v['min-effect'] !== undefined ? 'min-effect' : v['fail-on-regression'] !== undefined ? 'fail-on-regression' : null;
-  const relative = relFlag ? parseTolerance(v[relFlag] ?? '') : DEFAULT_MIN_EFFECT.relative;
-  if (relative === null) return fail(`--${relFlag} "${v[relFlag!]}" is not a percentage: use e.g. 25%`);
-  const absoluteMs = v['min-effect-ms'] !== undefined ? parseMs(v['min-effect-ms']) : DEFAULT_MIN_EFFECT.absoluteMs;
-  if (absoluteMs === null) return fail(`--min-effect-ms "${v['min-effect-ms']}" is not a number of ms: use e.g. 1 or 0.5ms`);
-  const stat = (v.stat ?? 'p50') as BootStat;
-  if (!['p50', 'mean', 'p90', 'p99'].includes(stat)) return fail(`--stat "${v.stat}" is not one of p50, mean, p90, p99`);
-  const seed = v.seed === undefined ? 24301 : Number(v.seed);
-  if (!Number.isInteger(seed)) return fail(`--seed "${v.seed}" is not an integer`);
-  const metric = v.metric ?? 's2s_latency_ms';
-  const defaultMinEffect = relFlag === null && v['min-effect-ms'] === undefined;
+  const { stat, seed, metric, defaultMinEffect } = flags;
   try {
     const sides = await Promise.all(
-      args.positionals.map(async (op, i) => {
+      flags.operands.map(async (op, i) => {
         const name = i === 0 ? 'baseline' : 'candidate';
         const parts = op.split(',').filter((s) => s.length > 0);
         const { folders, skipped } = await loadFolders(await expandOperands(parts));
@@ -92,13 +120,13 @@ export async function main(argv: string[]): Promise<number> {
         return { side: await loadSide(folders, metric, stat), skipped };
       }),
     );
-    const comparison = compareSides(sides[0]!.side, sides[1]!.side, { metric, stat, minEffect: { relative, absoluteMs }, defaultMinEffect, seed });
+    const comparison = compareSides(sides[0]!.side, sides[1]!.side, { metric, stat, minEffect: flags.minEffect, defaultMinEffect, seed });
     for (const [i, s] of sides.entries()) {
       for (const line of skippedLines(s.skipped)) comparison.warnings.push(`${i === 0 ? 'baseline' : 'candidate'}: ${line}`);
     }
     const md = comparisonMarkdown(comparison);
     process.stdout.write(md);
-    if (v.out) await writeFile(v.out, md);
+    if (flags.out) await writeFile(flags.out, md);
     return comparison.failed ? 1 : 0;
   } catch (err) {
     if (err instanceof InputError || err instanceof CompareInputError) return fail(err.message);

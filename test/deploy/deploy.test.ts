@@ -483,11 +483,11 @@ describe('deploy:gke modes and refusals', () => {
 describe('deploy:cross', () => {
   it('says what to deploy first when a platform is missing', async () => {
     let r = await run('deploy', ['cross']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(/npm run deploy:cloudrun -- --project … --region …/);
     expect((await run('deploy', ['cloudrun', ...WHERE, ...FAST])).code).toBe(0);
     r = await run('deploy', ['cross']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toContain('deploy:cross needs GKE first: run `npm run deploy:gke -- --project demo --region us-central1`');
   });
 
@@ -730,7 +730,7 @@ describe('failures', () => {
   ] as const)('preflight, %s: stops before touching anything', async (_name, rules, message) => {
     fake.setRules([...(rules as readonly FakeRule[]), ...world()]);
     const r = await run('deploy', ['gke', ...WHERE, ...FAST]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(/preflight failed/);
     expect(r.err).toMatch(message);
     expect(calls().filter((l) => /enable|create/.test(l))).toEqual([]);
@@ -742,7 +742,7 @@ describe('failures', () => {
     try {
       let err = '';
       const io = { env: { ...onlyKubectl.env, PATH: onlyKubectl.dir /* no /usr/bin: this machine may have a real gcloud there */, S2S_STATE_DIR: stateDir }, cwd: REPO_ROOT, out: () => {}, err: (t: string) => void (err += t) };
-      expect(await deployMain(['cloudrun', ...WHERE, ...FAST], io)).toBe(1);
+      expect(await deployMain(['cloudrun', ...WHERE, ...FAST], io)).toBe(2);
       expect(err).toMatch(/`gcloud --version` could not run \(gcloud is not on PATH\)[\s\S]*install the Google Cloud SDK/);
     } finally {
       onlyKubectl.cleanup();
@@ -750,14 +750,15 @@ describe('failures', () => {
   });
 
   it.each([
-    [['cloudrun', '--project', 'Demo!', '--region', 'us-central1'], /--project="Demo!": expected a Google Cloud project ID/],
-    [['gke', ...WHERE, '--mesh', 'linkerd'], /--mesh="linkerd": expected sidecar, ambient or none/],
+    [['cloudrun', '--project', 'Demo!', '--region', 'us-central1'], /^deploy: --project "Demo!": expected a Google Cloud project ID[^\n]*\n$/],
+    [['gke', ...WHERE, '--mesh', 'linkerd'], /^deploy: --mesh "linkerd": expected sidecar, ambient or none\n$/],
     [['gke', ...WHERE, '--mesh', 'ambient', '--asmcli'], /--asmcli .* cannot be combined with --mesh ambient/],
-    [['gke', ...WHERE, '--cluster-mode', 'hybrid'], /--cluster-mode="hybrid": expected autopilot or standard/],
+    [['gke', ...WHERE, '--cluster-mode', 'hybrid'], /^deploy: --cluster-mode "hybrid": expected autopilot or standard\n$/],
     [['gke', ...WHERE, '--machine-type', 'e2-standard-8'], /--machine-type sizes the node pool of a Standard cluster/],
-    [['cloudrun', '--project', 'demo', '--region', 'us-central1-a'], /--region="us-central1-a": expected a region/],
+    [['cloudrun', '--project', 'demo', '--region', 'us-central1-a'], /^deploy: --region "us-central1-a": expected a region[^\n]*\n$/],
     [['cloudrun', '--project', 'demo', '--dry-run'], /no region: pass --region/],
-    [['cloudrun', ...WHERE, '--bogus'], /Unknown option '--bogus'/],
+    [['cloudrun', ...WHERE, '--bogus'], /^deploy: --bogus: unknown flag; run with --help for the flags\n$/],
+    [['gke', ...WHERE, '--wait-timeout-s', '-5'], /^deploy: --wait-timeout-s "-5": expected an integer number of seconds from 1 to 7200\n$/],
     [['aws', ...WHERE], /unknown platform "aws": expected one of cloudrun, gke, cross/],
   ])('bad flags %j: a message, exit 2, no commands', async (argv, message) => {
     const r = await run('deploy', argv);
@@ -769,7 +770,7 @@ describe('failures', () => {
   it('a state file for another project is not silently reused', async () => {
     expect((await run('deploy', ['cloudrun', ...WHERE, ...FAST])).code).toBe(0);
     const r = await run('deploy', ['cloudrun', '--project', 'other-project', '--region', 'us-central1', '--dry-run']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(/belongs to --project demo --region us-central1.*S2S_STATE_DIR/);
   });
 });

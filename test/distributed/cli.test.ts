@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDistributedFlags } from '../../src/distributed/cli.ts';
 import { testRunValidator } from '../../src/distributed/crd-validate.ts';
 import { startFakeServices, type FakeServices } from '../fakes/services.ts';
 import { openSession, type Session } from '../deploy/harness.ts';
@@ -39,15 +40,34 @@ describe('npm run distributed', () => {
     expect(r.stdout).toContain('npm run collect --');
   });
 
+  it('a bad flag is refused with one line and exit 2; an invalid threshold with exit 104', async () => {
+    const bad = await distributed(['--platform', 'cloudrun', '--parallelism', '2', '--results', 's3:x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('distributed: --results "s3:x": must be gcs:<bucket> or pvc:<claim>, e.g. gcs:my-project-s2s-results\n');
+    const threshold = await distributed(['--platform', 'cloudrun', '--parallelism', '2', '--threshold', 's2s_calls=p(95)<1']);
+    expect(threshold.code).toBe(104);
+    expect(threshold.stderr).toMatch(/^distributed: --threshold "s2s_calls=p\(95\)<1": "s2s_calls" is a counter/);
+  });
+});
+
+describe('parseDistributedFlags', () => {
   it.each([
     [['--platform', 'local', '--parallelism', '2'], /cannot be distributed/],
     [['--platform', 'cloudrun'], /--parallelism is required/],
-    [['--platform', 'cloudrun', '--parallelism', '0', '--dry-run'], /--parallelism must be a whole number from 1 to 1000/],
-    [['--platform', 'cloudrun', '--parallelism', '2', '--results', 's3:x'], /--results "s3:x": must be gcs:<bucket> or pvc:<claim>/],
-  ])('%j is refused with a clear message and exit 2', async (args, message) => {
-    const r = await distributed(args);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(message);
+    [['--platform', 'cloudrun', '--parallelism', '0', '--dry-run'], /^--parallelism "0": must be a whole number from 1 to 1000$/],
+    [['--platform', 'cloudrun', '--parallelism', '2', '--apply', '--dry-run'], /--apply and --dry-run exclude each other/],
+    [['--platform', 'cloudrun', '--parallelism', '2', '--bogus'], /^--bogus: unknown flag; run with --help for the flags$/],
+    [['--platform', 'cloudrun', '--parallelism'], /^--parallelism needs a value; run with --help for the flags$/],
+  ])('%j is refused in one line', (args, message) => {
+    expect(() => parseDistributedFlags(args)).toThrow(message);
+  });
+
+  it('passes scenario flags to the runner parser, with its warnings', () => {
+    const parsed = parseDistributedFlags(['--platform', 'gke', '--parallelism', '3', '--rate', '50', '--count', '9']);
+    expect(parsed.help).toBe(false);
+    if (parsed.help) return;
+    expect(parsed).toMatchObject({ parallelism: 3, namespace: undefined, dryRun: true, flags: { platform: 'gke', scenario: 'load', ratePerSec: 50 } });
+    expect(parsed.flags.warnings).toEqual(['--count does not apply to --scenario load (only to probe, direct); ignored.']);
   });
 });
 

@@ -132,9 +132,10 @@ describe('npm run compare', () => {
   it.each([
     [['only-one'], /expected exactly two operands/],
     [['/nonexistent/a', '/nonexistent/b'], /run folder \/nonexistent\/a does not exist/],
-    [['X', 'Y', '--fail-on-regression', 'ten'], /--fail-on-regression "ten" is not a percentage/],
-    [['X', 'Y', '--min-effect-ms', 'soon'], /--min-effect-ms "soon" is not a number of ms/],
-    [['X', 'Y', '--stat', 'p42'], /--stat "p42" is not one of/],
+    [['X', 'Y', '--fail-on-regression', 'ten'], /^s2s compare: --fail-on-regression "ten": must be a percentage, e\.g\. 25%\n$/],
+    [['X', 'Y', '--min-effect-ms', 'soon'], /^s2s compare: --min-effect-ms "soon": must be a number of ms, e\.g\. 1 or 0\.5ms\n$/],
+    [['X', 'Y', '--stat', 'p42'], /^s2s compare: --stat "p42": must be one of p50, mean, p90, p99\n$/],
+    [['X', 'Y', '--bogus'], /^s2s compare: --bogus: unknown flag; run with --help for the flags\n$/],
   ])('bad input %j exits 2 with a clear message', async (argv, message) => {
     const r = await capture(argv);
     expect(r.code).toBe(2);

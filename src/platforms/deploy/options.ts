@@ -1,10 +1,11 @@
-// Flags of `deploy` and `teardown`, declared once as data, parsed with node:util and validated with zod,
-// so a bad value is reported as "--flag=value: what is allowed" and never as a stack trace.
+// Flags of `deploy` and `teardown`, declared once as data, read by the one flag reader and validated with
+// zod, so a bad value is reported in one line as `--flag "value": what is allowed`, never as a stack trace.
 import { execFileSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { FlagError, parseFlags, valueError } from '../../flags/flags.ts';
 
-export class UsageError extends Error {
+/** Bad flags or values, or something to do first: exit 2. */
+export class UsageError extends FlagError {
   override name = 'UsageError';
 }
 
@@ -80,8 +81,8 @@ const optionsSchema = z.object({
   /** Also create what distributed runs need: results bucket, runner namespace and its Workload Identity access. */
   distributed: z.boolean(),
   cluster: z.string().regex(/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/, 'a GKE cluster name: lowercase letters, digits, hyphens, max 40'),
-  waitTimeoutS: z.coerce.number().int().min(1).max(7200),
-  waitIntervalS: z.coerce.number().min(0).max(600),
+  waitTimeoutS: z.coerce.number({ message: 'an integer number of seconds from 1 to 7200' }).int({ message: 'an integer number of seconds from 1 to 7200' }).min(1, { message: 'an integer number of seconds from 1 to 7200' }).max(7200, { message: 'an integer number of seconds from 1 to 7200' }),
+  waitIntervalS: z.coerce.number({ message: 'a number of seconds from 0 to 600' }).min(0, { message: 'a number of seconds from 0 to 600' }).max(600, { message: 'a number of seconds from 0 to 600' }),
   skipBuild: z.boolean(),
   skipPreflight: z.boolean(),
   yes: z.boolean(),
@@ -111,9 +112,9 @@ export const AMBIENT_ON_AUTOPILOT =
 export function parseOptions(argv: string[]): DeployOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options: flagSpec, strict: true, allowPositionals: false }));
+    ({ values } = parseFlags(argv, flagSpec));
   } catch (err) {
-    throw new UsageError(`${(err as Error).message} (see --help)`);
+    throw new UsageError((err as Error).message);
   }
   const raw = {
     project: values['project'],
@@ -141,12 +142,10 @@ export function parseOptions(argv: string[]): DeployOptions {
   };
   const parsed = optionsSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '?');
-      const flag = FLAG_OF[key] ?? key;
-      return `  --${flag}=${JSON.stringify((raw as Record<string, unknown>)[key])}: expected ${issue.message}`;
-    });
-    throw new UsageError(`invalid flags:\n${lines.join('\n')}`);
+    // One line: the first bad flag (fixing it shows the next).
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? '?');
+    throw new UsageError(valueError(FLAG_OF[key] ?? key, (raw as Record<string, unknown>)[key], `expected ${issue.message}`).message);
   }
   if (parsed.data.asmcli && parsed.data.mesh !== 'sidecar') {
     throw new UsageError(`--asmcli installs the sidecar mesh the post used; it cannot be combined with --mesh ${parsed.data.mesh}`);
