@@ -5,7 +5,7 @@ import { cloudRunPlan, cloudRunStateFrom, CLOUDRUN_SERVICES } from './cloudrun.t
 import { crossPlan, crossStateFrom, crossVars, NotDeployedError } from './cross.ts';
 import { type DeployContext, imageRef, REPO_ROOT } from './deploy/context.ts';
 import { CheckFailedError, CommandFailedError, executePlan, redact, WaitTimeoutError } from './deploy/exec.ts';
-import { defaultImageTag, DEPLOY_USAGE, parseOptions, UsageError, type DeployOptions } from './deploy/options.ts';
+import { defaultImageTag, DEPLOY_USAGE, notApplying, parseOptions, UsageError, type DeployOptions } from './deploy/options.ts';
 import { formatPlan, type Plan } from './deploy/plan.ts';
 import { configuredProject, preflight, PreflightError } from './deploy/preflight.ts';
 import { readState, recordCreated, stateDir, stateFor, statePath, StateFileError, writeState, type DeployState } from './deploy/state.ts';
@@ -180,11 +180,12 @@ export function reportError(err: unknown, io: Pick<DeployIo, 'err'>, statePathTe
 }
 
 /** Parses and checks the whole command line (target and flags), touching nothing; throws UsageError (one line). */
-export function parseDeployArgv(argv: readonly string[]): { help: true } | { help: false; target: DeployTarget; options: DeployOptions } {
+export function parseDeployArgv(argv: readonly string[]): { help: true } | { help: false; target: DeployTarget; options: DeployOptions; warnings: string[] } {
   const [target, ...rest] = argv;
   if (target === '--help' || target === '-h' || rest.includes('--help') || rest.includes('-h')) return { help: true };
   if (!PLATFORMS.includes(target as DeployTarget)) throw new UsageError(`unknown platform ${JSON.stringify(target ?? '')}: expected one of ${PLATFORMS.join(', ')} (npm run deploy:cloudrun -- --help)`);
-  return { help: false, target: target as DeployTarget, options: parseOptions(rest) };
+  const options = parseOptions(rest);
+  return { help: false, target: target as DeployTarget, options, warnings: notApplying(target as DeployTarget, rest) };
 }
 
 export async function main(argv: string[], io: DeployIo = defaultIo()): Promise<number> {
@@ -194,6 +195,7 @@ export async function main(argv: string[], io: DeployIo = defaultIo()): Promise<
       io.out(DEPLOY_USAGE);
       return 0;
     }
+    for (const warning of parsed.warnings) io.err(`deploy: warning: ${warning}\n`);
     return await deploy(parsed.target, parsed.options, io);
   } catch (err) {
     return reportError(err, io, statePath(io.env, io.cwd));

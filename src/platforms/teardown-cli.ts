@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { REPO_ROOT } from './deploy/context.ts';
 import { redact, runCommand } from './deploy/exec.ts';
-import { parseOptions, TEARDOWN_USAGE, UsageError } from './deploy/options.ts';
+import { notApplying, parseOptions, TEARDOWN_USAGE, UsageError } from './deploy/options.ts';
 import { commandLine, type CreatedResource } from './deploy/plan.ts';
 import { readState, sameResource, statePath, StateFileError, writeState, type DeployState } from './deploy/state.ts';
 
@@ -161,12 +161,12 @@ export async function teardown(target: TeardownTarget, opts: { yes: boolean; dry
 }
 
 /** Parses and checks the whole command line (target and flags), touching nothing; throws UsageError (one line). */
-export function parseTeardownArgv(argv: readonly string[]): { help: true } | { help: false; target: TeardownTarget; yes: boolean; dryRun: boolean } {
+export function parseTeardownArgv(argv: readonly string[]): { help: true } | { help: false; target: TeardownTarget; yes: boolean; dryRun: boolean; warnings: string[] } {
   const [target, ...rest] = argv;
   if (target === '--help' || target === '-h' || rest.includes('--help') || rest.includes('-h')) return { help: true };
   if (!TARGETS.includes(target as TeardownTarget)) throw new UsageError(`unknown target ${JSON.stringify(target ?? '')}: expected one of ${TARGETS.join(', ')} (npm run teardown:all -- --help)`);
   const options = parseOptions(rest);
-  return { help: false, target: target as TeardownTarget, yes: options.yes, dryRun: options.dryRun };
+  return { help: false, target: target as TeardownTarget, yes: options.yes, dryRun: options.dryRun, warnings: notApplying('teardown', rest) };
 }
 
 export async function main(argv: string[], io: TeardownIo = defaultIo()): Promise<number> {
@@ -176,6 +176,7 @@ export async function main(argv: string[], io: TeardownIo = defaultIo()): Promis
       io.out(TEARDOWN_USAGE);
       return 0;
     }
+    for (const warning of parsed.warnings) io.err(`teardown: warning: ${warning}\n`);
     return await teardown(parsed.target, { yes: parsed.yes, dryRun: parsed.dryRun }, io);
   } catch (err) {
     if (err instanceof UsageError || err instanceof StateFileError) {

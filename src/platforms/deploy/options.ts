@@ -159,6 +159,27 @@ export function parseOptions(argv: string[]): DeployOptions {
   return parsed.data;
 }
 
+/** The flags each command uses (the rest are accepted by the shared parser, and ignored with a warning). */
+const APPLIES: Record<'cloudrun' | 'gke' | 'cross' | 'teardown', readonly string[]> = {
+  cloudrun: ['project', 'region', 'dry-run', 'image-tag', 'cpu', 'memory', 'ping-ingress', 'ping-private', 'vpc-egress', 'skip-build', 'skip-preflight', 'help'],
+  gke: ['project', 'region', 'dry-run', 'image-tag', 'cpu', 'memory', 'mesh', 'asmcli', 'cluster', 'wait-timeout-s', 'wait-interval-s', 'skip-build', 'skip-preflight', 'help'],
+  // Project, region, images and sizes come from the deploy state of the two platforms.
+  cross: ['dry-run', 'wait-timeout-s', 'wait-interval-s', 'skip-preflight', 'help'],
+  teardown: ['yes', 'dry-run', 'help'],
+};
+
+/** One warning per flag given that `command` does not use: `--mesh does not apply to deploy:cloudrun …`. */
+export function notApplying(command: keyof typeof APPLIES, argv: readonly string[]): string[] {
+  const { values } = parseFlags(argv, flagSpec);
+  const name = command === 'teardown' ? 'teardown' : `deploy:${command}`;
+  return Object.keys(values)
+    .filter((flag) => !APPLIES[command].includes(flag))
+    .map((flag) => {
+      const users = (['cloudrun', 'gke', 'cross', 'teardown'] as const).filter((c) => APPLIES[c].includes(flag)).map((c) => (c === 'teardown' ? 'teardown' : `deploy:${c}`));
+      return `--${flag} does not apply to ${name}${users.length ? ` (only to ${users.join(', ')})` : ''}; ignored.`;
+    });
+}
+
 /** The default image tag: the git commit (so an unchanged tree is not rebuilt), else "latest". */
 export function defaultImageTag(cwd = process.cwd()): string {
   try {
