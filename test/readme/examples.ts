@@ -76,6 +76,7 @@ function target(script: string): Example['target'] {
   const command = scripts[script];
   if (command === undefined) return null;
   const words = shellWords(command);
+  if (words[0] === 'exec') words.shift();
   if (words[0] === 'tsx' && words[1]) return { file: words[1], lead: words.slice(2) };
   return { command };
 }
