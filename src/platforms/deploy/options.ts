@@ -159,10 +159,13 @@ export function parseOptions(argv: string[]): DeployOptions {
   return parsed.data;
 }
 
-/** The flags each command uses (the rest are accepted by the shared parser, and ignored with a warning). */
+/** Every flag of deploy/teardown and its type (tests check each is used by some command). */
+export const DEPLOY_FLAGS: Readonly<Record<string, 'string' | 'boolean'>> = Object.fromEntries(Object.entries(flagSpec).map(([name, spec]) => [name, spec.type]));
+
+/** The flags each command uses (the rest are accepted by the shared parser, and ignored with a warning). A new flag goes here too. */
 const APPLIES: Record<'cloudrun' | 'gke' | 'cross' | 'teardown', readonly string[]> = {
-  cloudrun: ['project', 'region', 'dry-run', 'image-tag', 'cpu', 'memory', 'ping-ingress', 'ping-private', 'vpc-egress', 'skip-build', 'skip-preflight', 'help'],
-  gke: ['project', 'region', 'dry-run', 'image-tag', 'cpu', 'memory', 'mesh', 'asmcli', 'cluster', 'wait-timeout-s', 'wait-interval-s', 'skip-build', 'skip-preflight', 'help'],
+  cloudrun: ['project', 'region', 'dry-run', 'image-tag', 'cpu', 'memory', 'ping-ingress', 'ping-private', 'vpc-egress', 'wait-timeout-s', 'wait-interval-s', 'skip-build', 'skip-preflight', 'help'],
+  gke: ['project', 'region', 'dry-run', 'image-tag', 'cpu', 'memory', 'mesh', 'cluster-mode', 'machine-type', 'asmcli', 'cluster', 'distributed', 'wait-timeout-s', 'wait-interval-s', 'skip-build', 'skip-preflight', 'help'],
   // Project, region, images and sizes come from the deploy state of the two platforms.
   cross: ['dry-run', 'wait-timeout-s', 'wait-interval-s', 'skip-preflight', 'help'],
   teardown: ['yes', 'dry-run', 'help'],
