@@ -7,7 +7,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { FlagError, parseFlags, valueError } from '../../src/flags/flags.ts';
 import { CASES, type ConformanceCase } from './cases.ts';
 import { readGolden, writeGolden } from './goldens-io.ts';
 import { normalise } from './normalise.ts';
@@ -48,23 +48,50 @@ export async function recordGoldens(k6Bin: string, cases: readonly ConformanceCa
   }
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { only: { type: 'string' }, into: { type: 'string' }, jobs: { type: 'string' }, renormalise: { type: 'boolean' } },
-  });
+const USAGE = `Usage: K6_BIN=/path/to/k6 npm run conformance:record [-- --only a,b] [--into DIR] [--jobs N] [--renormalise]
+
+Records the conformance goldens with real k6 v1.3.0 (test/conformance/README.md).
+  --only a,b      only these cases (names from test/conformance/cases.ts)
+  --into DIR      where the goldens go (default: test/conformance/goldens)
+  --jobs N        cases recorded at once (default 2)
+  --renormalise   rewrite normalised.json from the recorded raw outputs; runs no k6
+  -h, --help      this text`;
+
+export interface RecordFlags {
+  help: boolean;
+  only: string[] | undefined;
+  into: string;
+  jobs: number;
+  renormalise: boolean;
+}
+
+/** Parses and checks the flags; throws FlagError (one line). */
+export function parseRecordFlags(argv: readonly string[]): RecordFlags {
+  const { values } = parseFlags(argv, { only: { type: 'string' }, into: { type: 'string' }, jobs: { type: 'string' }, renormalise: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = only?.filter((n) => !CASES.some((c) => c.name === n)) ?? [];
-  if (unknown.length > 0) {
-    console.error(`conformance:record: unknown case ${unknown.join(', ')}; the cases are listed in test/conformance/cases.ts`);
-    return 2;
-  }
-  const cases = only ? CASES.filter((c) => only.includes(c.name)) : CASES;
-  const into = path.resolve(values.into ?? GOLDENS_DIR);
+  if (unknown.length > 0) throw valueError('only', values.only, `unknown case ${unknown.join(', ')}; the cases are listed in test/conformance/cases.ts`);
   const jobs = Number(values.jobs ?? '2');
-  if (!Number.isInteger(jobs) || jobs < 1) {
-    console.error(`conformance:record: --jobs ${values.jobs} is not a positive integer; use e.g. --jobs 2`);
+  if (!Number.isInteger(jobs) || jobs < 1) throw valueError('jobs', values.jobs, 'must be a positive integer, e.g. --jobs 2');
+  return { help: values.help ?? false, only, into: path.resolve(values.into ?? GOLDENS_DIR), jobs, renormalise: values.renormalise ?? false };
+}
+
+async function main(): Promise<number> {
+  let flags: RecordFlags;
+  try {
+    flags = parseRecordFlags(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    console.error(`conformance:record: ${err.message}`);
     return 2;
   }
+  if (flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const { only, into, jobs } = flags;
+  const cases = only ? CASES.filter((c) => only.includes(c.name)) : CASES;
+  const values = { renormalise: flags.renormalise };
 
   if (values.renormalise) {
     for (const c of cases) {

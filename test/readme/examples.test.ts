@@ -12,6 +12,7 @@ import { parseCompareFlags } from '../../src/report/compare-cli.ts';
 import { parseDistributedFlags } from '../../src/distributed/cli.ts';
 import { parseCollectFlags } from '../../src/distributed/collect-cli.ts';
 import { parseBenchFlags } from '../../bench/run.ts';
+import { parseRecordFlags } from '../conformance/record.ts';
 import { readmeExamples, shellWords, type Example } from './examples.ts';
 
 /** Each entry file's parser: argv as the script gets it → its parsed flags (throws on a bad flag). */
@@ -26,6 +27,7 @@ const PARSERS: Record<string, (argv: string[]) => unknown> = {
   'scripts/distributed.ts': parseDistributedFlags,
   'scripts/collect.ts': parseCollectFlags,
   'bench/run.ts': parseBenchFlags,
+  'test/conformance/record.ts': parseRecordFlags,
 };
 const isHelp = (parsed: unknown): boolean => parsed === null || (typeof parsed === 'object' && (parsed as { help?: unknown }).help === true);
 const warningsOf = (parsed: unknown): string[] => {
