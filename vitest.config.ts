@@ -18,6 +18,7 @@ const INTEGRATION = [
   'test/report/compare-local.test.ts',
   'test/report/html-browser.test.ts',
   'bench/**',
+  'app/batch.test.ts',
   'app/http1-caller.test.ts',
   'app/ping.test.ts',
   'app/pong.test.ts',

@@ -5,7 +5,7 @@ import { FlagError, parseFlags } from '../flags/flags.ts';
 import type { PlatformName } from '../platforms/types.ts';
 import { SCENARIO_METRICS } from '../contract/metrics.ts';
 import { BUILTIN_METRICS, type MetricType } from '../results/metrics.ts';
-import { parseThresholdFlag, type ThresholdFlag } from './thresholds.ts';
+import { parseRunThresholdFlag, type ThresholdFlag } from './thresholds.ts';
 import type { EngineChoice } from './engine.ts';
 import { inGitHubActions } from '../results/annotations.ts';
 import type { StageConfig } from '../../scenarios/lib/config.ts';
@@ -217,7 +217,7 @@ export function parseRunnerFlags(argv: readonly string[]): RunnerFlags | null {
     stages: v.stages === undefined ? null : parseStages(v.stages),
     batchCount: intFlag('batch-count', v['batch-count'], 1, 100_000),
     maxVUs: v['max-vus'] === undefined ? null : intFlag('max-vus', v['max-vus'], 1, 100_000),
-    thresholds: (v.threshold ?? []).map((t) => parseThresholdFlag(t, RUN_METRICS)),
+    thresholds: (v.threshold ?? []).map((t) => parseRunThresholdFlag(t, RUN_METRICS)),
     repeat: intFlag('repeat', v.repeat, 1, 1000),
     engine: oneOf('engine', v.engine, ['auto', 'k6', 'embedded'] as const),
     outNdjson: ndjsonFlag(v['out-ndjson'], v['no-out-ndjson']),

@@ -36,11 +36,12 @@ function normaliseKey(raw: string, flag: string): { key: string; name: string } 
   return { key: `${name}{${tags.join(',')}}`, name };
 }
 
-/**
- * Parses one --threshold value. With `metrics` (name → type: what the run will emit), the metric must be one
- * of them and the aggregation one its type has — checked here, before anything starts, as k6 would at start.
- */
-export function parseThresholdFlag(flag: string, metrics?: Readonly<Record<string, MetricType>>): ThresholdFlag {
+/** Parses one --threshold value (any metric name: see checkThresholdMetric for a run's own metrics). */
+export function parseThresholdFlag(flag: string): ThresholdFlag {
+  return parseWithName(flag).parsed;
+}
+
+function parseWithName(flag: string): { parsed: ThresholdFlag; name: string; aggregation: string } {
   // The key ends at the first '=' after the tag filter (if any), so '<=' / '==' in the expression are safe.
   const close = flag.indexOf('}');
   const eq = flag.indexOf('=', close === -1 ? 0 : close);
@@ -53,12 +54,19 @@ export function parseThresholdFlag(flag: string, metrics?: Readonly<Record<strin
   } catch {
     throw new ThresholdFlagError(flag, `"${flag.slice(eq + 1)}" is not an expression like p(95)<20, avg<10, rate<0.01 or count>100 (a percentile is p(N) with N from 0 to 100)`);
   }
-  if (metrics) {
-    const type = metrics[name];
-    if (type === undefined) throw new ThresholdFlagError(flag, `no metric "${name}" in this run; the scenario metrics are ${Object.keys(metrics).filter((m) => m.startsWith('s2s_')).join(', ')}, plus k6's own (http_req_duration, checks, …)`);
-    if (!aggregationAllowed(type, aggregation)) throw new ThresholdFlagError(flag, `"${name}" is a ${type}: its aggregations are ${AGGREGATIONS_BY_TYPE[type].join(', ')}, not ${aggregation}`);
-  }
-  return { metric: key, expression };
+  return { parsed: { metric: key, expression }, name, aggregation };
+}
+
+/**
+ * Parses one --threshold value and checks it against the metrics a run will have (name → type): the metric
+ * must be one of them and the aggregation one its type has — before anything starts, as k6 checks at start.
+ */
+export function parseRunThresholdFlag(flag: string, metrics: Readonly<Record<string, MetricType>>): ThresholdFlag {
+  const { parsed, name, aggregation } = parseWithName(flag);
+  const type = metrics[name];
+  if (type === undefined) throw new ThresholdFlagError(flag, `no metric "${name}" in this run; the scenario metrics are ${Object.keys(metrics).filter((m) => m.startsWith('s2s_')).join(', ')}, plus k6's own (http_req_duration, checks, …)`);
+  if (!aggregationAllowed(type, aggregation)) throw new ThresholdFlagError(flag, `"${name}" is a ${type}: its aggregations are ${AGGREGATIONS_BY_TYPE[type].join(', ')}, not ${aggregation}`);
+  return parsed;
 }
 
 /** The aggregation an expression tests: `p(95)<20` → `p(95)` (one definition, in src/results/thresholds.ts). */
