@@ -1,6 +1,9 @@
 // `s2s compare` / `npm run compare -- <baseline> <candidate>`: the CI gate. Exit 0 no regression beyond the
-// minimum effect, 1 there is one, 2 bad input (missing folder, no common metrics, bad flag).
+// minimum effect, 99 there is one (a gate failed, as a crossed threshold), 2 bad input (missing folder, no common metrics, bad flag).
 import { writeFile } from 'node:fs/promises';
+
+/** A regression beyond the minimum effect: the same code as a crossed threshold (a gate failed), never 1 (a tool failure). */
+export const EXIT_REGRESSION = 99;
 import { FlagError, parseFlags, valueError } from '../flags/flags.ts';
 import type { BootStat } from '../results/stats.ts';
 import { CompareInputError, compareSides, comparisonMarkdown, DEFAULT_MIN_EFFECT, loadSide } from './compare.ts';
@@ -24,7 +27,7 @@ summary.json (failed runs) are skipped with their reason. Mixed scenarios or set
   --seed N                bootstrap seed (default 24301)
   --out FILE              also write the Markdown to FILE
 
-Exit codes: 0 no regression beyond the minimum effect, 1 a regression beyond it, 2 bad input
+Exit codes: 0 no regression beyond the minimum effect, 99 a regression beyond it, 2 bad input
 (missing run folder, no usable run on a side, no common metrics, bad flag).`;
 
 function fail(message: string): number {
@@ -127,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
     const md = comparisonMarkdown(comparison);
     process.stdout.write(md);
     if (flags.out) await writeFile(flags.out, md);
-    return comparison.failed ? 1 : 0;
+    return comparison.failed ? EXIT_REGRESSION : 0;
   } catch (err) {
     if (err instanceof InputError || err instanceof CompareInputError) return fail(err.message);
     throw err;

@@ -49,9 +49,9 @@ describe.skipIf(!existsSync(RUNNER))('compare on two real local runs', () => {
     await rm(tmp, { recursive: true, force: true });
   });
 
-  it('flags the delayed run as a significant regression (exit 1)', async () => {
+  it('flags the delayed run as a significant regression (exit 99)', async () => {
     const r = await run('scripts/compare.ts', [folders.a, folders.slow], 120_000);
-    expect(r.code, r.err + r.out).toBe(1);
+    expect(r.code, r.err + r.out).toBe(99);
     expect(r.out).toMatch(/`s2s_latency_ms\{source:local,target:pong-sec\}` \| regression \| FAIL \|/);
     expect(r.out).toMatch(/different pongDelayMs/);
   });

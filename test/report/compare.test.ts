@@ -42,12 +42,12 @@ afterAll(async () => {
 });
 
 describe('npm run compare', () => {
-  it('a slowdown beyond the minimum effect fails the gate (exit 1); below it, it is named but passes', async () => {
+  it('a slowdown beyond the minimum effect fails the gate (exit 99); below it, it is named but passes', async () => {
     const base = await run('20261129T150000Z', 1, 1);
     const slow = await run('20261129T150100Z', 1.2, 2, { delay: 1 });
     const outFile = path.join(tmp, 'cmp.md');
     const r = await capture([base, slow, '--min-effect', '10%', '--min-effect-ms', '0.1', '--out', outFile]);
-    expect(r.code, r.out).toBe(1);
+    expect(r.code, r.out).toBe(99);
     expect(r.out).toMatch(/❌ \*\*3 regression\(s\) beyond the minimum effect \(\+10\.00% and \+100\.0 µs\)/);
     expect(r.out).toMatch(/`s2s_latency_ms\{source:local,target:pong-sec\}` \| regression \| FAIL \|/);
     expect(r.out).toMatch(/different pongDelayMs/);
@@ -59,7 +59,7 @@ describe('npm run compare', () => {
     expect(byDefault.out).toMatch(/No regression beyond the minimum effect \(\+25\.00% and \+1\.000 ms \(default; --min-effect, --min-effect-ms\)\); 3 significant slowdown\(s\) smaller than it/);
     expect(byDefault.out).toMatch(/\| slower, below the minimum effect \| ok \|/);
     // --fail-on-regression is the older name of --min-effect
-    expect((await capture([base, slow, '--fail-on-regression', '10%', '--min-effect-ms', '0.1'])).code).toBe(1);
+    expect((await capture([base, slow, '--fail-on-regression', '10%', '--min-effect-ms', '0.1'])).code).toBe(99);
     // and the other way round it is an improvement
     const better = await capture([slow, base, '--stat', 'mean', '--min-effect', '10%', '--min-effect-ms', '0.1']);
     expect(better.code).toBe(0);
@@ -88,7 +88,7 @@ describe('npm run compare', () => {
     // Three runs 2 ms slower on each side: caught with the default minimum effect.
     const slow = [await run('20261129T153000Z', 3.0, 47, { delay: 2 }), await run('20261129T153100Z', 3.1, 48, { delay: 2 }), await run('20261129T153200Z', 2.95, 49, { delay: 2 })];
     const caught = await capture([same.join(','), slow.join(',')]);
-    expect(caught.code, caught.out).toBe(1);
+    expect(caught.code, caught.out).toBe(99);
     expect(caught.out).toMatch(/`s2s_latency_ms\{source:local,target:pong-sec\}` \| regression \| FAIL \|[^\n]*\| runs \| 3 \/ 3 \|/);
   });
 
@@ -124,7 +124,7 @@ describe('npm run compare', () => {
     const a = await run('20261129T150400Z', 1, 21, { withNdjson: false });
     const b = await run('20261129T150500Z', 2.5, 22, { withNdjson: false });
     const r = await capture([a, b]);
-    expect(r.code, r.out).toBe(1);
+    expect(r.code, r.out).toBe(99);
     expect(r.out).toMatch(/no CI \(metrics\.ndjson\.gz missing on a side\): judged on the minimum effect alone/);
     expect(r.out).toMatch(/Rows without any CI .* are judged on the minimum effect alone/);
   });
