@@ -151,10 +151,10 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
     say('error', err instanceof DashboardConfigError ? `web dashboard: ${errorMessage(err)}` : errorMessage(err));
     return EXIT.invalidConfig;
   }
-  // Where VUs run (runtime LoadOptions.vuPlacement): an escape hatch and an A/B switch for the benchmarks.
-  const placement = processEnv.S2S_VU_PLACEMENT ?? 'auto';
-  if (placement !== 'auto' && placement !== 'main' && placement !== 'threads') {
-    say('error', `S2S_VU_PLACEMENT=${placement} is not valid: use auto (default), main or threads`);
+  // VU threads (runtime LoadOptions.threads): default one per core; an A/B switch for the benchmarks.
+  const threadsEnv = processEnv.S2S_VU_THREADS;
+  if (threadsEnv !== undefined && !/^[1-9]\d{0,2}$/.test(threadsEnv)) {
+    say('error', `S2S_VU_THREADS=${threadsEnv} is not valid: use a whole number of threads from 1 to 999 (default: one per core)`);
     return EXIT.invalidConfig;
   }
 
@@ -187,7 +187,7 @@ export async function runScript(scriptPath: string, flags: RunFlags, io: RunIO):
       env: scriptEnv,
       registry,
       log,
-      vuPlacement: placement,
+      ...(threadsEnv ? { threads: Number(threadsEnv) } : {}),
       instance: () => ({
         vusActive: executorsForInstance.reduce((a, e) => a + e.active, 0),
         vusInitialized: poolForInstance?.size() ?? 0,

@@ -1,6 +1,5 @@
-// What a VU needs from the thread it lives in: where samples, metric definitions, checks and logs go, and how a
-// blocking request is made. The main thread (setup/teardown/handleSummary) and the VU threads implement it.
-import type { HopResult, RequestSpec } from './client.ts';
+// What a VU needs from the thread it lives in: where samples, metric definitions, checks and logs go. The main
+// thread (init context) and the VU threads implement it.
 
 export type MetricKind = 'counter' | 'gauge' | 'rate' | 'trend';
 export type MetricContains = 'default' | 'time' | 'data';
@@ -25,7 +24,6 @@ export interface VuHost {
   log(level: string, msg: string): void;
   /** test.abort(reason): the engine stops the test (exit 108). */
   abort(reason: string): void;
-  syncRequest(vuKey: string, specs: RequestSpec[]): HopResult[][];
   instance(): InstanceInfo;
   /** Resolved test options for exec.test.options (the script's raw options when the engine gives none). */
   testOptions(): Record<string, unknown>;

@@ -1,9 +1,10 @@
-// The `k6/http` module: request builders, blocking calls through the I/O thread, asyncRequest on the VU's own
-// event loop, k6's http_* metrics with system tags, expected statuses, and the Response object.
+// The `k6/http` module: request builders, the synchronous calls as Suspensions (see lift.ts), asyncRequest as a
+// promise, k6's http_* metrics with system tags, expected statuses, and the Response object.
 import { performRequest, type HopResult, type RequestSpec } from './client.ts';
 import { parseDurationMs } from './duration.ts';
 import { UnsupportedApiError } from './errors.ts';
 import { scriptArrayBuffer } from './realm-bytes.ts';
+import { Suspension } from './suspend.ts';
 import type { TagSet } from './host.ts';
 import type { ResponseCallbackSpec, VuState } from './vu-state.ts';
 
@@ -209,11 +210,11 @@ export function createHttpModule(vu: VuState): Record<string, unknown> {
     if (vu.inInit) throw new Error(`http.${what}() cannot be called in the init context; call it from a VU function`);
   };
 
-  const request = (method: unknown, url: unknown, body?: unknown, params?: unknown): Response => {
+  // The synchronous API returns a Suspension: the lifted script waits for it without blocking its thread.
+  const request = (method: unknown, url: unknown, body?: unknown, params?: unknown): Suspension<Response> => {
     checkCallable('request');
     const p = prepare(method, url, body, params);
-    const [hops] = vu.host.syncRequest(vu.vuKey, [p.spec]);
-    return finish(p, hops ?? []);
+    return new Suspension(performRequest(p.spec, vu.agents, vu.signal).then((hops) => finish(p, hops)));
   };
 
   const asyncRequest = async (method: unknown, url: unknown, body?: unknown, params?: unknown): Promise<Response> => {
@@ -235,10 +236,11 @@ export function createHttpModule(vu: VuState): Record<string, unknown> {
       }
       throw new TypeError(`http.batch: request ${key} must be a URL, an array [method, url, body, params] or an object {method, url, body, params}`);
     });
-    const results = vu.host.syncRequest(vu.vuKey, entries.map(([, p]) => p.spec));
-    const responses = entries.map(([key, p], i) => [key, finish(p, results[i] ?? [])] as const);
-    if (Array.isArray(requests)) return responses.map(([, r]) => r);
-    return Object.fromEntries(responses);
+    return new Suspension(Promise.all(entries.map(([, p]) => performRequest(p.spec, vu.agents, vu.signal))).then((results) => {
+      const responses = entries.map(([key, p], i) => [key, finish(p, results[i] ?? [])] as const);
+      if (Array.isArray(requests)) return responses.map(([, r]) => r);
+      return Object.fromEntries(responses);
+    }));
   };
 
   const verb = (method: string, hasBody: boolean) =>

@@ -5,12 +5,12 @@ import * as esbuild from 'esbuild';
 import { ScriptError, unsupportedImportMessage } from './errors.ts';
 import { lineMapOf, type LineMap } from './source-lines.ts';
 
-/** k6 modules this engine implements; each resolves to `globalThis.__k6modules[name]` inside a VU context. */
+/** k6 modules this engine implements; each resolves to the VU's own `__s2s.modules[name]` (see realm.ts). */
 export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/encoding'] as const;
 export type SupportedModule = (typeof SUPPORTED_MODULES)[number];
 
 export interface BundledScript {
-  /** CommonJS code: run it wrapped as `(function (module, exports) { … })`. */
+  /** CommonJS code: lifted (lift.ts), then run as a module factory per VU (realm.ts). */
   code: string;
   scriptPath: string;
   scriptDir: string;
@@ -33,7 +33,7 @@ export async function bundleScript(scriptPath: string): Promise<BundledScript> {
         return { path: spec, namespace: 'unsupported' };
       });
       build.onLoad({ filter: /.*/, namespace: 'k6' }, (args) => ({
-        contents: `module.exports = globalThis.__k6modules[${JSON.stringify(args.path)}];`,
+        contents: `module.exports = __s2s.modules[${JSON.stringify(args.path)}];`,
         loader: 'js',
       }));
       build.onLoad({ filter: /.*/, namespace: 'unsupported' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));

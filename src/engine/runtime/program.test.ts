@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptError, TestAbortError } from './errors.ts';
-import { loadProgram, mayBlock } from './program.ts';
+import { loadProgram } from './program.ts';
 import { MetricRegistry } from '../../results/metrics.ts';
 import { cleanScripts, harness, startServer, writeScript, type TestServer } from './test-support.ts';
 
@@ -213,7 +213,7 @@ describe('per-VU state and globals', () => {
 
   it('VUs sharing a thread are still isolated', async () => {
     const file = writeScript('shared-thread.js', `let n = 0; export default async function () { n++; console.log(String(n) + ':' + __VU); }`);
-    const h = await harness(file, { vusPerThread: 8 });
+    const h = await harness(file, { threads: 1 });
     try {
       const vus = await Promise.all([1, 2, 3].map((i) => h.program.createVU(i, i)));
       for (const vu of vus) await h.iterate('default', { vu });
@@ -401,49 +401,75 @@ describe('lifecycle and stopping', () => {
   });
 });
 
-describe('VU placement', () => {
-  const onMain = (h: { program: object }): boolean => (h.program as { vusOnMain?: boolean }).vusOnMain === true;
-
-  it('the blocking-call scan sees esbuild\'s named-import calls and any sleep', () => {
-    expect(mayBlock('(0, import_k6.sleep)(0.05);')).toBe(true);
-    expect(mayBlock('(0, import_http.get)("y");')).toBe(true);
-    expect(mayBlock('import_http.default.post(url, body);')).toBe(true);
-    expect(mayBlock('const s = import_k6.sleep; s(1);')).toBe(true);
-    expect(mayBlock('await import_http.default.asyncRequest("GET", url);')).toBe(false);
-  });
-
-  it('an async script runs its VUs on the main thread; a blocking one, or vuPlacement threads, in worker threads', async () => {
-    const asyncFile = writeScript('place-async.js', `import http from 'k6/http';
-      export default async function () { await http.asyncRequest('GET', __ENV.BASE + '/status?code=204'); }`);
-    const blockingFile = writeScript('place-blocking.js', `import { sleep } from 'k6';\nexport default function () { sleep(0.001); }`);
-    const a = await harness(asyncFile, { env: { BASE: server.url } });
-    const t = await harness(asyncFile, { env: { BASE: server.url }, vuPlacement: 'threads' });
-    const b = await harness(blockingFile);
+describe('VU threads', () => {
+  it('VUs are spread over the threads; samples and tags are the same on one thread or two', async () => {
+    const file = writeScript('threads-spread.js', `import http from 'k6/http';
+      export default function () { http.get(__ENV.BASE + '/status?code=204'); console.log(String(__VU)); }`);
+    const one = await harness(file, { env: { BASE: server.url }, threads: 1 });
+    const two = await harness(file, { env: { BASE: server.url }, threads: 2 });
     try {
-      expect([onMain(a), onMain(t), onMain(b)]).toEqual([true, false, false]);
-      // Same samples and tags either way.
-      expect(await a.iterate()).toMatchObject({ ok: true });
-      expect(await t.iterate()).toMatchObject({ ok: true });
-      const tagsOf = (h: typeof a) => h.of('http_req_duration').map((x) => ({ ...x.tags }));
-      expect(tagsOf(a)).toEqual(tagsOf(t));
-      expect(tagsOf(a)[0]).toMatchObject({ status: '204', scenario: 'default', method: 'GET' });
+      for (const h of [one, two]) {
+        const vus = await Promise.all([1, 2, 3, 4].map((i) => h.program.createVU(i, i)));
+        const results = await Promise.all(vus.map((vu) => h.iterate('default', { vu })));
+        expect(results.every((r) => r.ok)).toBe(true);
+        expect(h.logs.map((l) => l.msg).sort()).toEqual(['1', '2', '3', '4']);
+      }
+      const tagsOf = (h: typeof one) => h.of('http_req_duration').map((x) => ({ ...x.tags })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      expect(tagsOf(one)).toEqual(tagsOf(two));
+      expect(tagsOf(one)[0]).toMatchObject({ status: '204', scenario: 'default', method: 'GET' });
     } finally {
-      await Promise.all([a.close(), t.close(), b.close()]);
+      await Promise.all([one.close(), two.close()]);
     }
   });
 
-  it('VUs on the main thread let timers run between iterations that never wait on I/O', async () => {
-    const file = writeScript('place-sync.js', `import { Counter } from 'k6/metrics';
-      const c = new Counter('spins');
-      export default function () { c.add(1); }`);
-    const h = await harness(file);
+  it('a hard stop reaches a VU in a busy loop (the loop check reads its stop cell)', async () => {
+    const file = writeScript('busy.js', `import { sleep } from 'k6';
+      export default function () { console.log('spinning'); sleep(0.01); let n = 0; for (;;) { n++; } }`);
+    const h = await harness(file, { threads: 1 });
     try {
-      expect(onMain(h)).toBe(true);
-      let fired = false;
-      setTimeout(() => { fired = true; }, 0);
-      // Without a turn of the event loop between iterations the timer would never fire inside this loop.
-      for (let i = 0; i < 200_000 && !fired; i++) await h.iterate();
-      expect(fired).toBe(true);
+      const vu = await h.program.createVU(1, 1);
+      const ac = new AbortController();
+      const running = h.iterate('default', { vu, signal: ac.signal });
+      await new Promise<void>((resolve) => { const t = setInterval(() => { if (h.logs.length > 0) { clearInterval(t); resolve(); } }, 10); });
+      ac.abort();
+      expect(await running).toMatchObject({ ok: false, interrupted: true });
+      // The thread is free again: the same VU runs the next iteration (stopped at once by its aborted signal).
+      expect(await h.iterate('default', { vu, signal: AbortSignal.abort() })).toMatchObject({ interrupted: true });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('sync calls inside callbacks given to Array methods, check and group wait in order', async () => {
+    const file = writeScript('callbacks.js', `import http from 'k6/http'; import { check, group, sleep } from 'k6';
+      export default function () {
+        const codes = [201, 202, 203].map((c) => http.get(__ENV.BASE + '/status?code=' + c).status);
+        const sorted = [3, 1, 2].sort((a, b) => { sleep(0.001); return a - b; });
+        const ok = check(codes, { 'all 2xx': (cs) => cs.every((c) => http.get(__ENV.BASE + '/status?code=' + c).status === c) });
+        group('g', () => { http.get(__ENV.BASE + '/status?code=204'); });
+        console.log(JSON.stringify({ codes, sorted, ok }));
+      }`);
+    const h = await harness(file, { env: { BASE: server.url } });
+    try {
+      expect(await h.iterate()).toMatchObject({ ok: true });
+      expect(JSON.parse(h.logs[0]!.msg)).toEqual({ codes: [201, 202, 203], sorted: [1, 2, 3], ok: true });
+      expect(h.of('http_reqs').map((s) => s.tags['group'])).toEqual(['', '', '', '', '', '', '::g']);
+      expect(h.of('group_duration').map((s) => s.tags['group'])).toEqual(['::g']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('Promise.all over asyncRequest stays concurrent in an async function (real promises are not awaited one by one)', async () => {
+    const file = writeScript('concurrent.js', `import http from 'k6/http';
+      export default async function () {
+        const rs = await Promise.all([1, 2, 3].map(() => http.asyncRequest('GET', __ENV.BASE + '/barrier?n=3')));
+        console.log(rs.map((r) => r.status).join(','));
+      }`);
+    const h = await harness(file, { env: { BASE: server.url } });
+    try {
+      expect(await h.iterate()).toMatchObject({ ok: true });
+      expect(h.logs.map((l) => l.msg)).toEqual(['200,200,200']);
     } finally {
       await h.close();
     }

@@ -1,5 +1,6 @@
-// A loaded k6 script: bundles it, evaluates its init context once on the main thread (options, exports, metric
-// definitions, setup/teardown/handleSummary), and creates VUs in worker threads that feed the shared registry.
+// A loaded k6 script: bundles and lifts it (sync k6 calls become suspensions, see lift.ts), evaluates its init
+// context once on the main thread (options, exports, metric definitions), and runs VUs in worker threads — one
+// per core, thousands of VUs each — that feed the shared registry.
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -7,10 +8,10 @@ import { bundleScript, type BundledScript } from './loader.ts';
 import { ScriptError, TestAbortError, redactTokens } from './errors.ts';
 import { GroupTree, type GroupNode } from './group-tree.ts';
 import { EMPTY_INSTANCE, type InstanceInfo, type MetricContains, type MetricKind, type TagSet, type VuHost } from './host.ts';
-import { IoThread, startWorker } from './threads.ts';
-import type { SyncBridge } from './bridge.ts';
-import type { FromThread, ThreadBatch, ThreadInit, ToThread } from './thread-protocol.ts';
-import { describeError, VuRuntime, type IterationOutcome } from './vu.ts';
+import { liftBundle, Realm } from './realm.ts';
+import { startWorker } from './threads.ts';
+import type { FromThread, FromThreadMany, StopCellRef, ThreadBatch, ThreadInit, ToThread, ToThreadMany } from './thread-protocol.ts';
+import { describeError, formatArgs, VuRuntime, type IterationOutcome } from './vu.ts';
 import type { IterationInput } from './vu-state.ts';
 
 /** The part of B2's MetricRegistry the runtime uses (structurally compatible with it). */
@@ -32,14 +33,8 @@ export interface LoadOptions {
   /** Additive: resolved options for exec.test.options and HTTP defaults (userAgent, insecureSkipTLSVerify,
    *  maxRedirects, discardResponseBodies); the script's own options when absent. Read when VUs are created. */
   testOptions?: () => Record<string, unknown>;
-  /** Additive: VUs per worker thread. Default: 1 when the script can block (sleep, http.get …), else 32. */
-  vusPerThread?: number;
-  /** Additive: upper bound on VU threads (default 64); beyond it VUs share threads. */
-  maxThreads?: number;
-  /** Additive: where VUs run. 'main': vm contexts on this thread's event loop (no thread hop per iteration, no
-   *  sample shipping); 'threads': worker threads. Default 'auto': 'main' when the script cannot block (see
-   *  mayBlock) and no vusPerThread is given, else 'threads'. */
-  vuPlacement?: 'auto' | 'main' | 'threads';
+  /** Additive: VU worker threads (default: one per core, see defaultThreads); VUs are spread over them evenly. */
+  threads?: number;
 }
 
 // The scheduler's side of the VU contract: one definition, in the executors' types.
@@ -79,19 +74,25 @@ const BUILTIN: Record<string, [MetricKind, MetricContains]> = {
   data_received: ['counter', 'data'],
 };
 
-/**
- * Whether the script can block a thread (sleep, synchronous http): then each VU wants its own thread. A text scan
- * of the bundle, conservative on purpose: any mention of `sleep`, and the verbs called as `x.get(`, `get(` or as
- * esbuild writes named imports, `(0, import_http.get)(`. A call it misses still works (see hostForMainVus).
- */
-export function mayBlock(code: string): boolean {
-  return /\bsleep\b|\.(get|post|put|patch|del|head|request|batch|options)\s*\)?\s*\(|\b(get|post|put|patch|del|head|request|batch)\s*\(/.test(code);
+/** One VU thread per core the process may use: VUs never block a thread, so more threads only add memory. */
+export function defaultThreads(): number {
+  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
 }
 
-/** setImmediate as a promise: lets timers and I/O callbacks run. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-/** How long VUs on the main thread may run back to back without letting the event loop turn. */
-const MAX_TURN_MS = 10;
+/** Stop cells (one Int32 per VU) are handed out from shared blocks, so 5000 VUs do not make 5000 buffers. */
+class StopCells {
+  private block: SharedArrayBuffer | undefined;
+  private used = 0;
+  private static readonly PER_BLOCK = 1024;
+  next(): { ref: StopCellRef; cell: Int32Array } {
+    if (!this.block || this.used === StopCells.PER_BLOCK) {
+      this.block = new SharedArrayBuffer(4 * StopCells.PER_BLOCK);
+      this.used = 0;
+    }
+    const index = this.used++;
+    return { ref: { buffer: this.block, index }, cell: new Int32Array(this.block, index * 4, 1) };
+  }
+}
 
 function defaultLog(level: string, msg: string): void {
   process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(msg)} source=console\n`);
@@ -151,9 +152,16 @@ class VuThread {
   private seq = 0;
   private setupSent: string | undefined = undefined;
   private dead: string | undefined;
+  private outbox: ToThread[] = [];
+  private flushQueued = false;
+  /** VUs living here (for spreading new ones evenly). */
+  vus = 0;
 
   constructor(readonly index: number, private readonly worker: Worker, private readonly program: ScriptProgram) {
-    worker.on('message', (m: FromThread) => this.onMessage(m));
+    worker.on('message', (m: FromThreadMany) => {
+      if (m.batch) this.apply(m.batch);
+      for (const one of m.list) this.onMessage(one);
+    });
     worker.on('error', (err) => this.die(`VU thread ${index} crashed: ${err.message}`));
     worker.on('exit', (code) => this.die(`VU thread ${index} exited (code ${code})`));
   }
@@ -171,18 +179,13 @@ class VuThread {
 
   private onMessage(m: FromThread): void {
     switch (m.t) {
-      case 'batch':
-        this.apply(m.batch);
-        break;
       case 'done': {
-        if (m.batch) this.apply(m.batch);
         const key = `${m.id}:${m.seq}`;
         this.pending.get(key)?.resolve(m.outcome);
         this.pending.delete(key);
         break;
       }
       case 'created':
-        if (m.batch) this.apply(m.batch);
         this.creating.get(m.id)?.resolve();
         this.creating.delete(m.id);
         break;
@@ -191,7 +194,6 @@ class VuThread {
         this.creating.delete(m.id);
         break;
       case 'called': {
-        if (m.batch) this.apply(m.batch);
         const done = this.calls.get(m.seq);
         this.calls.delete(m.seq);
         done?.(m.ok ? { ok: true, result: m.result } : { ok: false, error: m.error, aborted: m.aborted });
@@ -220,17 +222,25 @@ class VuThread {
     }
   }
 
+  /** Messages of one turn leave together (see thread-protocol.ts). */
   private send(m: ToThread): void {
-    this.worker.postMessage(m);
+    this.outbox.push(m);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      const list = this.outbox;
+      this.outbox = [];
+      if (!this.dead) this.worker.postMessage({ t: 'many', list } satisfies ToThreadMany);
+    });
   }
 
-  create(id: number, idInInstance: number, idInTest: number): Promise<void> {
+  create(id: number, idInInstance: number, idInTest: number, stop: { ref: StopCellRef; cell: Int32Array }): Promise<void> {
     if (this.dead) return Promise.reject(new ScriptError(this.dead));
-    const stopCell = new SharedArrayBuffer(4);
-    this.stopCells.set(id, new Int32Array(stopCell));
+    this.stopCells.set(id, stop.cell);
     return new Promise((resolve, reject) => {
       this.creating.set(id, { resolve, reject });
-      this.send({ t: 'create', id, idInInstance, idInTest, stopCell });
+      this.send({ t: 'create', id, idInInstance, idInTest, stop: stop.ref });
     });
   }
 
@@ -248,11 +258,8 @@ class VuThread {
     if (cell) Atomics.store(cell, 0, 0);
     return new Promise<IterationOutcome>((resolve) => {
       const onAbort = (): void => {
-        // The cell wakes a VU blocked in sleep(); the message aborts its in-flight async requests.
-        if (cell) {
-          Atomics.store(cell, 0, 1);
-          Atomics.notify(cell, 0);
-        }
+        // The cell reaches a VU in a busy loop (its thread reads no messages); the message aborts its waits.
+        if (cell) Atomics.store(cell, 0, 1);
         this.send({ t: 'stop', id });
       };
       const unwatch = watchAbort(ctx.signal, onAbort);
@@ -280,9 +287,15 @@ class VuThread {
     if (this.dead) return;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.send({ t: 'close' });
+    // A VU stuck where no stop check reaches (a native call that never returns) cannot hold the exit.
     const timer = setTimeout(() => void this.worker.terminate(), 2000);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** Ends the thread now, whatever its VUs do. */
+  terminate(): Promise<number> {
+    return this.worker.terminate();
   }
 }
 
@@ -292,26 +305,19 @@ class ScriptProgram implements Program {
   readonly tree = new GroupTree();
   readonly sink: RegistrySink;
   private readonly main: VuRuntime;
-  private readonly slots: Array<{ thread: Promise<VuThread>; vus: number }> = [];
-  private lifecycleThread: Promise<VuThread> | undefined;
-  private threadCount = 0;
+  private readonly threads: Array<Promise<VuThread>> = [];
+  private readonly threadsReady: VuThread[] = [];
+  private readonly threadCount: number;
+  private readonly stopCells = new StopCells();
   private nextVuId = 1;
   private setupJson: string | undefined;
-  private readonly vusPerThread: number;
-  private readonly maxThreads: number;
-  /** VUs run on this thread (async-only scripts): see LoadOptions.vuPlacement. */
-  readonly vusOnMain: boolean;
-  private readonly mainVus: VuRuntime[] = [];
-  private mainVuHost: VuHost | undefined;
-  private mainBridge: SyncBridge | undefined;
-  private rejectionGuard: ((reason: unknown) => void) | undefined;
-  private lastTurnMs = 0;
   private closed = false;
 
-  constructor(private readonly bundle: BundledScript, readonly opts: LoadOptions, private readonly io: IoThread) {
+  constructor(private readonly bundle: BundledScript, private readonly lifted: string, readonly opts: LoadOptions) {
     this.sink = new RegistrySink(opts.registry, (msg) => this.log('warning', msg));
-    // The main thread only evaluates the init context (options, exports, metric definitions): it never blocks,
-    // so a scheduler, progress output or a target served from this same process keep running.
+    // The main thread only evaluates the init context (options, exports, metric definitions): VUs and the lifecycle
+    // functions run in worker threads, so nothing a script does can stop the scheduler, the progress output or
+    // a hard stop.
     const mainHost: VuHost = {
       defineMetric: (name, type, contains) => this.defineMetric(name, type, contains, true),
       emit: (metric, value, tags, timeMs) => this.sink.add(metric, value, tags, timeMs),
@@ -319,13 +325,11 @@ class ScriptProgram implements Program {
       recordGroup: (groupPath) => void this.tree.group(groupPath),
       log: (level, msg) => this.log(level, msg),
       abort: (reason) => opts.onAbort(reason),
-      syncRequest: () => {
-        throw new Error('HTTP requests cannot be made in the init context');
-      },
       instance: () => opts.instance?.() ?? EMPTY_INSTANCE,
       testOptions: () => this.testOptions(),
     };
-    this.main = new VuRuntime({ ...bundle, env: opts.env, idInInstance: 0, idInTest: 0, vuKey: 'main' }, mainHost);
+    const realm = new Realm(lifted, bundle.scriptPath, (level, ...args) => this.log(level, redactTokens(formatArgs(args))));
+    this.main = new VuRuntime({ ...bundle, env: opts.env, idInInstance: 0, idInTest: 0, vuKey: 'main' }, mainHost, realm);
     const ex = this.main.exports;
     let options: Record<string, unknown> = {};
     if (ex['options'] !== undefined) {
@@ -347,70 +351,7 @@ class ScriptProgram implements Program {
       handleSummary: fns.includes('handleSummary'),
       functions: fns,
     };
-    this.vusPerThread = Math.max(1, opts.vusPerThread ?? (mayBlock(bundle.code) ? 1 : 32));
-    this.maxThreads = Math.max(1, opts.maxThreads ?? 64);
-    const placement = opts.vuPlacement ?? 'auto';
-    this.vusOnMain = placement === 'main' || (placement === 'auto' && opts.vusPerThread === undefined && !mayBlock(bundle.code));
-  }
-
-  /** The host of VUs living on this thread: samples go straight to the registry, checks to the tree. */
-  private hostForMainVus(): VuHost {
-    this.mainVuHost ??= {
-      defineMetric: (name, type, contains) => this.defineMetric(name, type, contains, true),
-      emit: (metric, value, tags, timeMs) => this.sink.add(metric, value, tags, timeMs),
-      recordCheck: (groupPath, name, pass) => this.tree.addCheck(groupPath, name, pass ? 1 : 0, pass ? 0 : 1),
-      recordGroup: (groupPath) => void this.tree.group(groupPath),
-      log: (level, msg) => this.log(level, msg),
-      abort: (reason) => this.opts.onAbort(reason),
-      // Only reached when the text scan missed a blocking call (e.g. http['get']): it still works, through the
-      // I/O thread, but holds this whole thread (every VU and the scheduler) for the call's duration.
-      syncRequest: (vuKey, specs) => (this.mainBridge ??= this.io.connect()).request(vuKey, specs),
-      instance: () => this.opts.instance?.() ?? EMPTY_INSTANCE,
-      testOptions: () => this.testOptions(),
-    };
-    if (!this.rejectionGuard) {
-      // A script's forgotten promise that rejects would otherwise end the whole process (in a worker it ends one
-      // thread): log it like an iteration error instead, for as long as VUs run here.
-      this.rejectionGuard = (reason) => this.log('error', `Uncaught (in promise) ${describeError(reason, this.bundle.scriptPath, this.bundle.lineMap)}`);
-      process.on('unhandledRejection', this.rejectionGuard);
-    }
-    return this.mainVuHost;
-  }
-
-  private createMainVU(idInInstance: number, idInTest: number): VU {
-    const id = this.nextVuId++;
-    const vu = new VuRuntime({ ...this.bundle, env: this.opts.env, idInInstance, idInTest, vuKey: `main:${id}` }, this.hostForMainVus());
-    this.mainVus.push(vu);
-    return {
-      idInInstance,
-      idInTest,
-      runIteration: async (ctx) => {
-        const input: IterationInput = {
-          scenario: { ...ctx.scenario }, iterationInScenario: ctx.iterationInScenario, tags: ctx.tags, env: ctx.env, exec: ctx.exec,
-        };
-        // One controller per iteration, linked through watchAbort: the scheduler's signal is shared by every VU
-        // and would otherwise collect one listener per in-flight request.
-        const ac = new AbortController();
-        const unwatch = watchAbort(ctx.signal, () => ac.abort());
-        if (ctx.signal.aborted) ac.abort();
-        vu.setSetupData(this.setupJson);
-        let outcome: IterationOutcome;
-        try {
-          outcome = await vu.runIteration(input, ac.signal);
-        } finally {
-          unwatch();
-        }
-        // An exception that ended the iteration is in `outcome.error`: the scheduler logs it (with k6's fields).
-        // An iteration that never waits on I/O (e.g. only custom metrics) resolves in microtasks: the scheduler's
-        // next call would follow at once, and timers (duration, thresholds, progress, stop) would never run.
-        const now = performance.now();
-        if (now - this.lastTurnMs > MAX_TURN_MS) {
-          await nextTurn();
-          this.lastTurnMs = performance.now();
-        }
-        return outcome;
-      },
-    };
+    this.threadCount = Math.max(1, opts.threads ?? defaultThreads());
   }
 
   testOptions(): Record<string, unknown> {
@@ -430,37 +371,34 @@ class ScriptProgram implements Program {
     }
   }
 
-  /** Picks (synchronously, so concurrent createVU calls see each other) the thread for one more VU. */
-  private slot(): { thread: Promise<VuThread>; vus: number } {
-    const open = this.slots.filter((sl) => sl.vus < this.vusPerThread);
-    let pick = open.sort((a, b) => a.vus - b.vus)[0];
-    if (!pick && this.slots.length < this.maxThreads) {
-      pick = { thread: this.spawnThread(), vus: 0 };
-      this.slots.push(pick);
+  /** The thread for one more VU (synchronously, so concurrent createVU calls see each other): the least busy. */
+  private pickThread(): Promise<VuThread> {
+    if (this.threads.length < this.threadCount) {
+      const t = this.spawnThread(this.threads.length);
+      this.threads.push(t);
+      return t;
     }
-    pick ??= this.slots.slice().sort((a, b) => a.vus - b.vus)[0]!;
-    pick.vus++;
-    return pick;
+    let best = this.threadsReady[0];
+    for (const t of this.threadsReady) if (best && t.vus < best.vus) best = t;
+    return best ? Promise.resolve(best) : this.threads[(this.nextVuId - 1) % this.threads.length]!;
   }
 
-  private async spawnThread(): Promise<VuThread> {
-    const index = this.threadCount++;
-    const { port, flag } = this.io.channel();
+  private async spawnThread(index: number): Promise<VuThread> {
     const init: ThreadInit = {
       threadIndex: index,
-      vu: { code: this.bundle.code, scriptPath: this.bundle.scriptPath, scriptDir: this.bundle.scriptDir, env: this.opts.env, lineMap: this.bundle.lineMap },
+      vu: { code: this.lifted, scriptPath: this.bundle.scriptPath, scriptDir: this.bundle.scriptDir, env: this.opts.env, lineMap: this.bundle.lineMap },
       testOptions: JSON.parse(JSON.stringify(this.testOptions())) as Record<string, unknown>,
-      bridgePort: port,
-      bridgeFlag: flag,
     };
-    const worker = await startWorker('vu-worker.ts', init, [port]);
-    return new VuThread(index, worker, this);
+    const worker = await startWorker('vu-worker.ts', init);
+    const t = new VuThread(index, worker, this);
+    this.threadsReady.push(t);
+    return t;
   }
 
-  /** setup/teardown/handleSummary run on a thread of their own, so blocking calls there never block this one. */
+  /** setup/teardown/handleSummary run on the first VU thread (on a VU of their own). */
   private async lifecycle(name: 'setup' | 'teardown' | 'handleSummary', arg: string | undefined): Promise<string | undefined> {
-    this.lifecycleThread ??= this.spawnThread();
-    const r = await (await this.lifecycleThread).call(name, arg);
+    if (this.threads.length === 0) this.threads.push(this.spawnThread(0));
+    const r = await (await this.threads[0]!).call(name, arg);
     if (r.ok) return r.result;
     if (r.aborted) throw new TestAbortError(r.error);
     throw new ScriptError(`${name}() of ${this.bundle.scriptPath} threw: ${r.error}`);
@@ -468,15 +406,15 @@ class ScriptProgram implements Program {
 
   async createVU(idInInstance: number, idInTest: number): Promise<VU> {
     if (this.closed) throw new Error('createVU: the program is closed');
-    if (this.vusOnMain) return this.createMainVU(idInInstance, idInTest);
-    const slot = this.slot();
     const id = this.nextVuId++;
-    let t: VuThread;
+    const pick = this.pickThread();
+    const stop = this.stopCells.next();
+    const t = await pick;
+    t.vus++;
     try {
-      t = await slot.thread;
-      await t.create(id, idInInstance, idInTest);
+      await t.create(id, idInInstance, idInTest, stop);
     } catch (err) {
-      slot.vus--;
+      t.vus--;
       throw err;
     }
     return {
@@ -520,14 +458,9 @@ class ScriptProgram implements Program {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const starts = this.slots.map((sl) => sl.thread);
-    if (this.lifecycleThread) starts.push(this.lifecycleThread);
-    const all = await Promise.allSettled(starts);
+    const all = await Promise.allSettled(this.threads);
     await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
-    for (const vu of this.mainVus) vu.close();
-    if (this.rejectionGuard) process.off('unhandledRejection', this.rejectionGuard);
     this.main.close();
-    await this.io.close();
   }
 }
 
@@ -536,11 +469,10 @@ export async function loadProgram(scriptPath: string, opts: LoadOptions): Promis
     throw new ScriptError(`script ${scriptPath} not found (cwd ${process.cwd()}): pass the path of a k6 .js script`);
   }
   const bundle = await bundleScript(scriptPath);
-  const io = await IoThread.start();
+  const lifted = liftBundle(bundle.code, bundle.scriptPath);
   try {
-    return new ScriptProgram(bundle, opts, io);
+    return new ScriptProgram(bundle, lifted, opts);
   } catch (err) {
-    await io.close();
     if (err instanceof ScriptError) throw err;
     throw new ScriptError(`cannot load ${scriptPath}: ${describeError(err, bundle.scriptPath, bundle.lineMap)}`, { cause: err });
   }

@@ -1,5 +1,6 @@
-// Messages between the main thread (program.ts) and VU threads (vu-worker.ts).
-import type { MessagePort } from 'node:worker_threads';
+// Messages between the main thread (program.ts) and VU threads (vu-worker.ts). Both sides send `many`: the
+// messages of one event-loop turn coalesced into one postMessage (with the thread's samples since the last one),
+// so thousands of iterations per second cost a few hundred messages, not thousands.
 import type { InstanceInfo, MetricContains, MetricKind, TagSet } from './host.ts';
 import type { IterationOutcome } from './vu.ts';
 import type { IterationInput } from './vu-state.ts';
@@ -7,10 +8,9 @@ import type { LineMap } from './source-lines.ts';
 
 export interface ThreadInit {
   threadIndex: number;
+  /** code: the lifted bundle (see lift.ts), compiled once per thread. */
   vu: { code: string; scriptPath: string; scriptDir: string; env: Record<string, string>; lineMap?: LineMap | undefined };
   testOptions: Record<string, unknown>;
-  bridgePort: MessagePort;
-  bridgeFlag: SharedArrayBuffer;
 }
 
 export type TreeOp =
@@ -27,9 +27,11 @@ export interface ThreadBatch {
   tree: TreeOp[];
 }
 
+/** A VU's stop cell: Int32 `index` of `buffer`; the main thread stores 1 there on a hard stop. */
+export interface StopCellRef { buffer: SharedArrayBuffer; index: number }
+
 export type ToThread =
-  /** stopCell: Int32Array(1) over a SharedArrayBuffer; the main thread sets it to 1 (and notifies) on a hard stop. */
-  | { t: 'create'; id: number; idInInstance: number; idInTest: number; stopCell: SharedArrayBuffer }
+  | { t: 'create'; id: number; idInInstance: number; idInTest: number; stop: StopCellRef }
   | { t: 'run'; id: number; seq: number; input: IterationInput; instance: InstanceInfo }
   | { t: 'stop'; id: number }
   | { t: 'setup'; json: string | undefined }
@@ -38,11 +40,13 @@ export type ToThread =
   | { t: 'close' };
 
 export type FromThread =
-  | { t: 'created'; id: number; batch?: ThreadBatch | undefined }
+  | { t: 'created'; id: number }
   | { t: 'createError'; id: number; error: string }
-  | { t: 'done'; id: number; seq: number; outcome: IterationOutcome; batch?: ThreadBatch | undefined }
-  | { t: 'batch'; batch: ThreadBatch }
-  | { t: 'called'; seq: number; ok: true; result: string | undefined; batch?: ThreadBatch | undefined }
-  | { t: 'called'; seq: number; ok: false; error: string; aborted: boolean; batch?: ThreadBatch | undefined }
+  | { t: 'done'; id: number; seq: number; outcome: IterationOutcome }
+  | { t: 'called'; seq: number; ok: true; result: string | undefined }
+  | { t: 'called'; seq: number; ok: false; error: string; aborted: boolean }
   | { t: 'log'; level: string; msg: string }
   | { t: 'abort'; reason: string };
+
+export interface ToThreadMany { t: 'many'; list: ToThread[] }
+export interface FromThreadMany { t: 'many'; list: FromThread[]; batch?: ThreadBatch | undefined }

@@ -1,6 +1,7 @@
 // The per-VU state every k6 module shim reads and writes: identity, the current iteration, group stack, tags,
 // connection pool and per-iteration byte counters. One instance per VU (per vm context).
 import { AgentPool } from './client.ts';
+import { IterationInterruptedError } from './errors.ts';
 import type { TagSet, VuHost } from './host.ts';
 
 /** The cloneable part of the scheduler's IterationContext (no AbortSignal). */
@@ -39,10 +40,29 @@ export class VuState {
   dataSent = 0;
   dataReceived = 0;
   signal: AbortSignal | undefined;
-  /** Set to 1 by the main thread on a hard stop (see bridge.ts sleepSync). */
+  /** Set to 1 by the main thread on a hard stop: read by the loop check of lifted code (a busy VU reads no messages). */
   stopCell: Int32Array | undefined;
   stopped(): boolean {
     return (this.signal?.aborted ?? false) || (this.stopCell !== undefined && Atomics.load(this.stopCell, 0) === 1);
+  }
+  /** sleep(): a timer, cut short (rejected with IterationInterruptedError) by the iteration's hard stop. */
+  wait(ms: number): Promise<void> {
+    const signal = this.signal;
+    return new Promise<void>((resolve, reject) => {
+      if (!signal) {
+        setTimeout(resolve, ms);
+        return;
+      }
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(new IterationInterruptedError());
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
   /** JSON.parse of the VU's own realm, so parsed values are plain objects/arrays of the script's context. */
   jsonParse: (text: string) => unknown = JSON.parse;

@@ -1,24 +1,24 @@
-// Entry of a VU thread: hosts one or more VUs (vm contexts), runs their iterations on request from the main
-// thread, and ships samples, metric definitions and check/group counts back in batches.
+// Entry of a VU thread: one realm (see realm.ts) hosting many VUs, each suspending on http.*/sleep without
+// blocking the thread; runs their iterations on request from the main thread and ships samples, metric
+// definitions, check/group counts and results back, coalesced once per event-loop turn.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { SyncBridge } from './bridge.ts';
-import { ScriptError, TestAbortError } from './errors.ts';
+import { ScriptError, TestAbortError, redactTokens } from './errors.ts';
 import { EMPTY_INSTANCE, type InstanceInfo, type MetricContains, type MetricKind, type TagSet, type VuHost } from './host.ts';
-import { describeError, VuRuntime } from './vu.ts';
+import { Realm } from './realm.ts';
+import { describeError, formatArgs, VuRuntime } from './vu.ts';
 import type { IterationInput } from './vu-state.ts';
-import type { ThreadBatch, ThreadInit, ToThread, FromThread, TreeOp } from './thread-protocol.ts';
+import type { FromThread, FromThreadMany, ThreadBatch, ThreadInit, ToThread, ToThreadMany, TreeOp } from './thread-protocol.ts';
 
 const init = workerData as ThreadInit;
 const port = parentPort as MessagePort;
-const bridge = new SyncBridge(init.bridgePort, init.bridgeFlag);
 const vus = new Map<number, VuRuntime>();
 const controllers = new Map<number, AbortController>();
 let instance: InstanceInfo = EMPTY_INSTANCE;
 let setupJson: string | undefined;
 
-// ---- batching: nothing accumulates beyond one batch (flushed every FLUSH_MS, at SAMPLE_LIMIT, and per iteration)
-const FLUSH_MS = 200;
+// ---- outbox: messages and samples of one turn go out as one message; nothing accumulates beyond SAMPLE_LIMIT
 const SAMPLE_LIMIT = 8192;
+const FLUSH_MS = 200;
 const nameIds = new Map<string, number>();
 let newNames: string[] = [];
 let tagIds = new Map<TagSet, number>();
@@ -26,16 +26,13 @@ let tagSets: TagSet[] = [];
 let samples: number[] = [];
 let defs: Array<[string, MetricKind, MetricContains]> = [];
 let tree = new Map<string, TreeOp>();
+let outbox: FromThread[] = [];
+let flushQueued = false;
 const localDefs = new Map<string, { type: MetricKind; contains: MetricContains }>();
-
-function post(msg: FromThread, transfer?: ArrayBuffer[]): void {
-  port.postMessage(msg, transfer);
-}
 
 function takeBatch(): ThreadBatch | undefined {
   if (samples.length === 0 && defs.length === 0 && tree.size === 0 && newNames.length === 0) return undefined;
-  const s = new Float64Array(samples);
-  const b: ThreadBatch = { names: newNames, tags: tagSets, samples: s, defs, tree: [...tree.values()] };
+  const b: ThreadBatch = { names: newNames, tags: tagSets, samples: new Float64Array(samples), defs, tree: [...tree.values()] };
   newNames = [];
   tagIds = new Map();
   tagSets = [];
@@ -46,9 +43,22 @@ function takeBatch(): ThreadBatch | undefined {
 }
 
 function flush(): void {
-  const b = takeBatch();
-  if (b) post({ t: 'batch', batch: b }, [b.samples.buffer as ArrayBuffer]);
+  flushQueued = false;
+  const batch = takeBatch();
+  if (!batch && outbox.length === 0) return;
+  const msg: FromThreadMany = { t: 'many', list: outbox, batch };
+  outbox = [];
+  port.postMessage(msg, batch ? [batch.samples.buffer as ArrayBuffer] : undefined);
 }
+
+function post(msg: FromThread): void {
+  outbox.push(msg);
+  if (!flushQueued) {
+    flushQueued = true;
+    setImmediate(flush);
+  }
+}
+// Samples of long iterations still leave regularly.
 setInterval(flush, FLUSH_MS).unref();
 
 const host: VuHost = {
@@ -99,11 +109,7 @@ const host: VuHost = {
     post({ t: 'log', level, msg });
   },
   abort(reason) {
-    flush();
     post({ t: 'abort', reason });
-  },
-  syncRequest(vuKey, specs) {
-    return bridge.request(vuKey, specs);
   },
   instance() {
     return instance;
@@ -112,6 +118,13 @@ const host: VuHost = {
     return init.testOptions;
   },
 };
+
+const realm = new Realm(init.vu.code, init.vu.scriptPath, (level, ...args) => host.log(level, redactTokens(formatArgs(args))));
+
+// A script's forgotten promise that rejects would end this thread (and every VU on it): log it instead.
+process.on('unhandledRejection', (reason) => {
+  host.log('error', `Uncaught (in promise) ${describeError(reason, init.vu.scriptPath, init.vu.lineMap)}`);
+});
 
 async function run(id: number, seq: number, input: IterationInput): Promise<void> {
   const vu = vus.get(id);
@@ -123,9 +136,8 @@ async function run(id: number, seq: number, input: IterationInput): Promise<void
   controllers.set(id, ac);
   vu.setSetupData(setupJson);
   const outcome = await vu.runIteration(input, ac.signal);
-  controllers.delete(id);
-  const batch = takeBatch();
-  post({ t: 'done', id, seq, outcome, batch }, batch ? [batch.samples.buffer as ArrayBuffer] : undefined);
+  if (controllers.get(id) === ac) controllers.delete(id);
+  post({ t: 'done', id, seq, outcome });
 }
 
 let lifecycleVu: VuRuntime | undefined;
@@ -145,26 +157,24 @@ function summaryOutput(out: unknown): unknown {
 async function call(seq: number, name: 'setup' | 'teardown' | 'handleSummary', arg: string | undefined): Promise<void> {
   let msg: FromThread;
   try {
-    lifecycleVu ??= new VuRuntime({ ...init.vu, idInInstance: 0, idInTest: 0, vuKey: `${init.threadIndex}:lifecycle` }, host);
+    lifecycleVu ??= new VuRuntime({ ...init.vu, idInInstance: 0, idInTest: 0, vuKey: `${init.threadIndex}:lifecycle` }, host, realm);
     const value = await lifecycleVu.callLifecycle(name, arg === undefined ? undefined : lifecycleVu.state.jsonParse(arg));
     const out = name === 'handleSummary' ? summaryOutput(value) : value;
     msg = { t: 'called', seq, ok: true, result: out === undefined ? undefined : JSON.stringify(out) };
   } catch (err) {
     msg = { t: 'called', seq, ok: false, aborted: err instanceof TestAbortError, error: err instanceof ScriptError ? err.message : describeError(err, init.vu.scriptPath, init.vu.lineMap) };
   }
-  const batch = takeBatch();
-  post({ ...msg, batch }, batch ? [batch.samples.buffer as ArrayBuffer] : undefined);
+  post(msg);
 }
 
-port.on('message', (m: ToThread) => {
+function handle(m: ToThread): void {
   switch (m.t) {
     case 'create': {
       try {
-        const vu = new VuRuntime({ ...init.vu, idInInstance: m.idInInstance, idInTest: m.idInTest, vuKey: `${init.threadIndex}:${m.id}` }, host);
-        vu.state.stopCell = new Int32Array(m.stopCell);
+        const cell = new Int32Array(m.stop.buffer, m.stop.index * 4, 1);
+        const vu = new VuRuntime({ ...init.vu, idInInstance: m.idInInstance, idInTest: m.idInTest, vuKey: `${init.threadIndex}:${m.id}` }, host, realm, cell);
         vus.set(m.id, vu);
-        const batch = takeBatch();
-        post({ t: 'created', id: m.id, batch }, batch ? [batch.samples.buffer as ArrayBuffer] : undefined);
+        post({ t: 'created', id: m.id });
       } catch (err) {
         post({ t: 'createError', id: m.id, error: err instanceof ScriptError ? err.message : describeError(err, init.vu.scriptPath, init.vu.lineMap) });
       }
@@ -188,4 +198,8 @@ port.on('message', (m: ToThread) => {
       for (const vu of vus.values()) vu.close();
       process.exit(0);
   }
+}
+
+port.on('message', (m: ToThreadMany) => {
+  for (const one of m.list) handle(one);
 });

@@ -1,11 +1,11 @@
-// One VU: the script evaluated in its own vm context (per-VU module state and globals, like k6 where every VU
-// has its own JS runtime), and the iteration loop body the scheduler calls.
+// One VU: the lifted script's module factory evaluated for this VU in its thread's realm (per-VU module state,
+// exports, k6 modules and __VU/__ITER/__ENV, like k6 where every VU has its own JS runtime), and the iteration the
+// scheduler calls. A synchronous k6 call suspends the VU (see lift.ts), never its thread.
 import fs from 'node:fs';
 import path from 'node:path';
-import vm from 'node:vm';
 import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
-import { IterationFailError, ScriptError, TestAbortError, UnsupportedApiError, redactTokens } from './errors.ts';
+import { IterationFailError, IterationInterruptedError, ScriptError, TestAbortError, UnsupportedApiError, redactTokens } from './errors.ts';
 import type { VuHost } from './host.ts';
 import { createK6Module } from './k6-core.ts';
 import { createEncodingModule } from './k6-encoding.ts';
@@ -15,6 +15,8 @@ import { createMetricsModule } from './k6-metrics.ts';
 import { scriptArrayBuffer } from './realm-bytes.ts';
 import { VuState, type IterationInput } from './vu-state.ts';
 import { mapStackLine, type LineMap } from './source-lines.ts';
+import type { Realm, VuScope } from './realm.ts';
+import { Suspension } from './suspend.ts';
 
 export interface IterationOutcome { ok: boolean; error?: string; interrupted: boolean }
 
@@ -29,23 +31,8 @@ export interface VuSpec {
   lineMap?: LineMap | undefined;
 }
 
-const scripts = new Map<string, vm.Script>();
-/** Compiled once per thread and run in every VU context of that thread. */
-function compiled(code: string, filename: string): vm.Script {
-  let s = scripts.get(code);
-  if (!s) {
-    try {
-      s = new vm.Script(`(function (module, exports) {${code}\n})`, { filename });
-    } catch (err) {
-      throw new ScriptError(`script ${filename} has a syntax error: ${(err as Error).message}`, { cause: err });
-    }
-    scripts.set(code, s);
-  }
-  return s;
-}
-
 /** Formats console arguments like k6 does: strings as they are, objects as JSON. */
-function formatArgs(args: unknown[]): string {
+export function formatArgs(args: unknown[]): string {
   return args.map((a) => {
     if (typeof a === 'string') return a;
     if (a instanceof Error || (typeof a === 'object' && a !== null && 'stack' in a && 'message' in a)) return String((a as Error).message);
@@ -76,18 +63,27 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
+/** The value of a script call: a Suspension or a promise is waited for. */
+async function settled(r: unknown): Promise<unknown> {
+  if (r instanceof Suspension) return r.promise;
+  if (isThenable(r)) return r;
+  return r;
+}
+
 export class VuRuntime {
   readonly state: VuState;
   readonly exports: Record<string, unknown>;
-  private readonly context: vm.Context;
+  private readonly scope: VuScope;
   private setupDataJson: string | undefined;
   private setupData: unknown;
   private envSource: Record<string, string> | undefined;
 
-  /** Evaluates the init context; throws ScriptError when it fails. */
-  constructor(readonly spec: VuSpec, host: VuHost) {
+  /** Evaluates the init context; throws ScriptError when it fails. `stopCell` (Int32Array(1)) set to 1 = hard stop. */
+  constructor(readonly spec: VuSpec, host: VuHost, private readonly realm: Realm, stopCell: Int32Array = new Int32Array(1)) {
     const state = new VuState(host, spec.idInInstance, spec.idInTest, spec.vuKey, spec.scriptDir, spec.env, DEFAULT_EXPECTED);
     this.state = state;
+    state.stopCell = stopCell;
+    state.jsonParse = realm.jsonParse;
     const fileCache = new Map<string, Buffer>();
     const open = (file: string, mode?: string): string | ArrayBuffer => {
       if (!state.inInit) throw new Error(`open("${file}") can only be called in the init context (outside of exported functions), like in k6`);
@@ -104,33 +100,25 @@ export class VuRuntime {
       if (mode === 'b') return scriptArrayBuffer(state.jsonParse, buf);
       return buf.toString('utf8');
     };
-    const log = (level: string) => (...args: unknown[]) => host.log(level, redactTokens(formatArgs(args)));
-    const modules = {
-      k6: createK6Module(state),
-      'k6/http': createHttpModule(state),
-      'k6/metrics': createMetricsModule(state),
-      'k6/execution': createExecutionModule(state),
-      'k6/encoding': createEncodingModule(),
-    };
-    const sandbox: Record<string, unknown> = {
-      __k6modules: modules,
-      __ENV: { ...spec.env },
-      __VU: spec.idInTest,
-      open,
-      console: { log: log('info'), info: log('info'), warn: log('warning'), error: log('error'), debug: log('debug') },
-      setTimeout, clearTimeout, setInterval, clearInterval,
-      TextEncoder, TextDecoder, URL, URLSearchParams,
-      require: (name: string) => {
-        throw new UnsupportedApiError(`require("${name}")`);
+    const scope: VuScope = {
+      modules: {
+        k6: createK6Module(state),
+        'k6/http': createHttpModule(state),
+        'k6/metrics': createMetricsModule(state),
+        'k6/execution': createExecutionModule(state),
+        'k6/encoding': createEncodingModule(),
+      },
+      ENV: { ...spec.env },
+      VU: spec.idInTest,
+      ITER: 0,
+      halt: () => {
+        throw new IterationInterruptedError();
       },
     };
-    Object.defineProperty(sandbox, '__ITER', { get: () => state.iter, enumerable: true });
-    this.context = vm.createContext(sandbox, { name: `VU ${spec.idInTest}` });
-    state.jsonParse = vm.runInContext('JSON.parse', this.context) as (t: string) => unknown;
+    this.scope = scope;
     const module = { exports: {} as Record<string, unknown> };
     try {
-      const fn = compiled(spec.code, spec.scriptPath).runInContext(this.context) as (m: unknown, e: unknown) => void;
-      fn(module, module.exports);
+      realm.factory(module, module.exports, scope, stopCell, open);
     } catch (err) {
       if (err instanceof ScriptError) throw err;
       throw new ScriptError(`the init context of ${spec.scriptPath} threw: ${describeError(err, spec.scriptPath, spec.lineMap)}`, { cause: err });
@@ -156,12 +144,13 @@ export class VuRuntime {
     const n = st.iterPerScenario.get(input.scenario.name) ?? 0;
     st.iterPerScenario.set(input.scenario.name, n + 1);
     st.iter = n;
+    this.scope.ITER = n;
     st.dataSent = 0;
     st.dataReceived = 0;
     st.groupStack.length = 0;
     if (input.env !== this.envSource) {
       this.envSource = input.env;
-      (this.context as Record<string, unknown>)['__ENV'] = { ...this.spec.env, ...input.env };
+      this.scope.ENV = { ...this.spec.env, ...input.env };
     }
     const fn = this.exports[input.exec];
     let outcome: IterationOutcome;
@@ -180,8 +169,7 @@ export class VuRuntime {
 
   private async invoke(fn: (...a: unknown[]) => unknown, arg: unknown, signal: AbortSignal | undefined): Promise<IterationOutcome> {
     try {
-      const r = fn(arg);
-      if (isThenable(r)) await r;
+      await settled(fn(arg));
       return { ok: true, interrupted: this.state.stopped() };
     } catch (err) {
       if (err instanceof TestAbortError) return { ok: false, interrupted: true, error: `test aborted: ${err.message}` };
@@ -208,9 +196,7 @@ export class VuRuntime {
     // k6's implicit group: samples carry group "::setup", but the group joins the tree only if used by checks.
     if (name !== 'handleSummary') st.groupStack.push(name);
     try {
-      let r = (fn as (a: unknown) => unknown)(arg);
-      if (isThenable(r)) r = await r;
-      return r;
+      return await settled((fn as (a: unknown) => unknown)(arg));
     } finally {
       if (name !== 'handleSummary') {
         const t = performance.timeOrigin + performance.now();
