@@ -7,6 +7,7 @@ import { parseDurationMs, parseStagesFlag, parseTrendStats, OptionsError } from 
 export class UsageError extends OptionsError {
   override name = 'UsageError';
 }
+import { watchParent } from './parent-watch.ts';
 
 export const HELP = `Usage: s2s run <script.js> [flags]
 
@@ -155,6 +156,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
+  // No orphan: when the runner that started us dies, so do we (and with us every VU thread).
+  const parent = watchParent((reason) => {
+    process.stderr.write(logLine('error', `${reason}: stopping at once`));
+    process.exit(EXIT.externalAbort);
+  });
   let code: number;
   try {
     code = await runScript(args.script, args.flags, {
@@ -169,6 +175,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`s2s run: internal error: ${(err as Error).message}${process.env.S2S_DEBUG ? `\n${(err as Error).stack ?? ''}` : ' (set S2S_DEBUG=1 for the stack)'}\n`);
     code = 1;
   }
+  parent.stop();
   // A handle left open by a script (timer, socket) must not keep the process alive after the summary.
   setTimeout(() => process.exit(code), 3000).unref();
   return code;

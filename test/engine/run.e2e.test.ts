@@ -154,14 +154,14 @@ describe('exit codes', { timeout: 120_000 }, () => {
     expect(r.stderr).toContain('soon');
   });
 
-  it('104 for an invalid S2S_VU_PLACEMENT, naming it', async () => {
-    const { script } = await writeScript('placement.js', `export default function () {}\n`);
-    const r = await runCli([script, '-q'], { S2S_VU_PLACEMENT: 'gpu' });
+  it('104 for an invalid S2S_VU_THREADS, naming it', async () => {
+    const { script } = await writeScript('threads.js', `export default function () {}\n`);
+    const r = await runCli([script, '-q'], { S2S_VU_THREADS: 'many' });
     expect(r.code).toBe(104);
-    expect(r.stderr).toContain('S2S_VU_PLACEMENT=gpu');
+    expect(r.stderr).toContain('S2S_VU_THREADS=many');
   });
 
-  it('a promise the script forgets to handle is logged, and the run goes on (VUs on the main thread)', async () => {
+  it('a promise the script forgets to handle is logged, and the run goes on', async () => {
     const { script } = await writeScript('lost-promise.js', `export const options = { iterations: 3 };
 export default async function () { Promise.reject(new Error('lost promise')); await new Promise((r) => setTimeout(r, 1)); }
 `);
