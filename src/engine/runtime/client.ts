@@ -1,10 +1,10 @@
-// The HTTP client under k6/http: node:http/https with keep-alive agents per VU (k6 keeps connections per VU),
-// phase timings from socket events, and k6's numeric error codes. Plain data in, plain data out, so the same
-// code runs in a VU thread (async path) and in the I/O thread that serves blocking calls (sync path).
-import http from 'node:http';
-import https from 'node:https';
+// The HTTP client under k6/http: undici (Node's own HTTP/1.1 client project; 7.x for Node 20) with keep-alive
+// pools per VU and origin (k6 keeps connections per VU), k6's timing phases from undici's dispatch callbacks plus a
+// timed connector, and k6's numeric error codes. Plain data in, plain data out.
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { TLSSocket } from 'node:tls';
+import { buildConnector, Client, type Dispatcher } from 'undici';
 
 /** One request as the k6/http shim hands it over (structured-cloneable). */
 export interface RequestSpec {
@@ -44,7 +44,7 @@ export interface HopResult {
   error: string;
   errorCode: number;
   timings: TimingsMs;
-  /** Bytes written/read on the socket for this exchange (headers + body; TLS framing not counted). */
+  /** Bytes of this exchange on the wire: request and response heads + bodies (TLS framing not counted). */
   bytesSent: number;
   bytesReceived: number;
   remoteIp: string;
@@ -58,25 +58,107 @@ export interface HopResult {
 
 const ZERO_TIMINGS: TimingsMs = { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 };
 
+/** A connection being (or just) made, waiting for the request it was made for to claim its timings. */
+interface ConnectRecord {
+  tStart: number;
+  tLookup?: number;
+  tConnect?: number;
+  tSecure?: number;
+  done: boolean;
+}
+
 /**
- * Keep-alive agents of one VU. No TLS session cache (maxCachedSessions 0): real k6 (Go's client without a
- * ClientSessionCache) does a full handshake on every new connection, checked against k6 v1.3.0 — a resumed
- * session would make a "new connection" cheaper here than in k6.
+ * One origin's connections for one VU, with what they told us (remote address, TLS version). One undici Client
+ * per connection, picked here: undici's own Pool opens a second connection for a VU's second sequential request
+ * (its first client is still marked busy then), where k6 reuses the first.
  */
-export class AgentPool {
-  readonly http = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
-  readonly https = new https.Agent({ keepAlive: true, scheduling: 'lifo', maxCachedSessions: 0 });
-  readonly httpsInsecure = new https.Agent({ keepAlive: true, scheduling: 'lifo', rejectUnauthorized: false, maxCachedSessions: 0 });
+class OriginPool {
+  private readonly clients: Array<{ client: Client; busy: number }> = [];
+  private readonly connect: buildConnector.connector;
+  /** Connections made and not yet claimed by a request (oldest first). */
+  readonly unclaimed: ConnectRecord[] = [];
+  remoteIp = '';
+  remotePort = 0;
+  tlsVersion = '';
+
+  constructor(private readonly origin: string, insecure: boolean) {
+    // No TLS session cache (maxCachedSessions 0): real k6 (Go's client without a ClientSessionCache) does a full
+    // handshake on every new connection, checked against k6 v1.3.0 — a resumed session would make a "new
+    // connection" cheaper here than in k6.
+    const inner = buildConnector({ rejectUnauthorized: !insecure, timeout: 60_000, maxCachedSessions: 0 });
+    const connect: buildConnector.connector = (opts, callback) => {
+      const rec: ConnectRecord = { tStart: performance.now(), done: false };
+      this.unclaimed.push(rec);
+      const socket = inner(opts, (err, sock) => {
+        rec.done = true;
+        if (!err && sock) {
+          this.remoteIp = (sock as Socket).remoteAddress ?? '';
+          this.remotePort = (sock as Socket).remotePort ?? 0;
+          const proto = (sock as TLSSocket).getProtocol?.();
+          this.tlsVersion = proto ? proto.replace(/^TLSv/, 'tls') : '';
+        } else {
+          const i = this.unclaimed.indexOf(rec);
+          if (i >= 0) this.unclaimed.splice(i, 1);
+        }
+        callback(err, sock as never);
+      }) as unknown as Socket;
+      socket.once('lookup', () => { rec.tLookup = performance.now(); });
+      socket.once('connect', () => { rec.tConnect = performance.now(); });
+      if (opts.protocol === 'https:') socket.once('secureConnect', () => { rec.tSecure = performance.now(); });
+      return socket as never;
+    };
+    this.connect = connect;
+  }
+
+  /** A free connection (as many as the VU's concurrent requests need: k6 has no per-host cap outside batch). */
+  take(): { client: Client; busy: number } {
+    for (const c of this.clients) if (c.busy === 0) { c.busy++; return c; }
+    const c = { client: new Client(this.origin, { connect: this.connect, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 }), busy: 1 };
+    this.clients.push(c);
+    return c;
+  }
+
   destroy(): void {
-    this.http.destroy();
-    this.https.destroy();
-    this.httpsInsecure.destroy();
+    for (const c of this.clients) void c.client.destroy().catch(() => undefined);
+    this.clients.length = 0;
+  }
+
+  /** The connection made for a request dispatched at t0, if one was (fresh connections are claimed in order). */
+  claim(t0: number): ConnectRecord | undefined {
+    const i = this.unclaimed.findIndex((r) => r.done && r.tStart >= t0 - 0.001);
+    if (i < 0) return undefined;
+    return this.unclaimed.splice(i, 1)[0];
+  }
+}
+
+/** Keep-alive pools of one VU, by origin and TLS verification. */
+export class AgentPool {
+  private readonly pools = new Map<string, OriginPool>();
+  get(origin: string, insecure: boolean): OriginPool {
+    const key = insecure ? `!${origin}` : origin;
+    let p = this.pools.get(key);
+    if (!p) {
+      p = new OriginPool(origin, insecure);
+      this.pools.set(key, p);
+    }
+    return p;
+  }
+  destroy(): void {
+    for (const p of this.pools.values()) p.destroy();
+    this.pools.clear();
   }
 }
 
 /** Maps a Node error to k6's error code (https://grafana.com/docs/k6/latest/javascript-api/error-codes/). */
 export function errorCodeOf(err: NodeJS.ErrnoException & { code?: string }): number {
   switch (err.code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 1050;
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return 1220;
     case 'S2S_TIMEOUT':
     case 'ETIMEDOUT':
       return 1050;
@@ -168,6 +250,14 @@ export async function performRequest(spec: RequestSpec, agents: AgentPool, signa
   }
 }
 
+/** Bytes of an HTTP/1.1 request head as undici writes it (request line, host, our headers, framing). */
+function requestHeadBytes(method: string, url: URL, headers: Record<string, string>, bodyLen: number): number {
+  let n = method.length + url.pathname.length + url.search.length + 13 + 8 + url.host.length;
+  for (const k in headers) n += k.length + headers[k]!.length + 4;
+  if (bodyLen > 0) n += 18 + String(bodyLen).length;
+  return n + 24 + 2;
+}
+
 function performHop(spec: RequestSpec, agents: AgentPool, signal?: AbortSignal): Promise<HopResult> {
   return new Promise<HopResult>((resolve) => {
     const t0 = performance.now();
@@ -186,132 +276,144 @@ function performHop(spec: RequestSpec, agents: AgentPool, signal?: AbortSignal):
       resolve(failed(Object.assign(e, { code: e.code ?? 'S2S_BAD_URL' })));
       return;
     }
-    const isHttps = url.protocol === 'https:';
-    const agent = isHttps ? (spec.insecureSkipTLSVerify ? agents.httpsInsecure : agents.https) : agents.http;
-    const headers: Record<string, string | number> = { ...spec.headers };
-    const body = spec.body;
-    const bodyLen = body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    if (body !== null && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) headers['Content-Length'] = bodyLen;
-
-    // Phase marks (performance.now()); undefined until reached.
-    let tSocket: number | undefined;
-    let tLookup: number | undefined;
-    let tConnect: number | undefined;
-    let tSecure: number | undefined;
-    let tFinish: number | undefined;
-    let tFirstByte: number | undefined;
-    let socket: Socket | undefined;
-    let reused = false;
-    let bytesWritten0 = 0;
-    let bytesRead0 = 0;
-    let settled = false;
-
-    const req = (isHttps ? https : http).request(url, {
-      method: spec.method,
-      headers,
-      agent,
-      ...(isHttps && spec.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
-    });
-
     if (signal?.aborted) {
       resolve(failed(Object.assign(new Error('request aborted: the test is stopping'), { code: 'S2S_ABORTED' })));
       return;
     }
-    const timer = setTimeout(() => {
-      req.destroy(Object.assign(new Error('request timeout'), { code: 'S2S_TIMEOUT' }));
-    }, spec.timeoutMs);
-    const onAbort = (): void => {
-      req.destroy(Object.assign(new Error('request aborted: the test is stopping'), { code: 'S2S_ABORTED' }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const origin = agents.get(url.origin, url.protocol === 'https:' && spec.insecureSkipTLSVerify);
+    let headers = spec.headers;
+    // user:pass@ in the URL is basic auth, as in k6 (undici, unlike node:http, does not do it by itself).
+    if ((url.username || url.password) && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
+      const cred = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      headers = { ...headers, Authorization: `Basic ${Buffer.from(cred).toString('base64')}` };
+    }
+    const body = spec.body;
+    const bodyBuf = body === null ? null : typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const bodyLen = bodyBuf === null ? 0 : bodyBuf.byteLength;
+
+    // Phase marks (performance.now()); undefined until reached.
+    let tSendStart: number | undefined;
+    let tSent: number | undefined;
+    let tFirstByte: number | undefined;
+    let conn: ConnectRecord | undefined;
+    let abortFn: ((err: Error) => void) | undefined;
+    let pendingAbort: Error | undefined;
+    let settled = false;
+    let status = 0;
+    let statusText = '';
+    const resHeaders: Record<string, string> = {};
+    let headBytes = 0;
+    let bodyBytes = 0;
+    const chunks: Buffer[] = [];
+    const keepBody = spec.responseType !== 'none';
 
     const timings = (tEnd: number): TimingsMs => {
-      const socketReady = tSecure ?? tConnect ?? tSocket ?? t0;
-      const connectStart = reused ? socketReady : (tLookup ?? tSocket ?? t0);
+      const sendStart = tSendStart ?? tEnd;
+      const connectStart = conn ? (conn.tLookup ?? conn.tStart) : sendStart;
       const blocked = Math.max(0, connectStart - t0);
-      const connecting = reused || tConnect === undefined ? 0 : Math.max(0, tConnect - connectStart);
-      const tls = reused || tSecure === undefined || tConnect === undefined ? 0 : Math.max(0, tSecure - tConnect);
-      const sendEnd = Math.max(tFinish ?? socketReady, socketReady);
-      const sending = Math.max(0, sendEnd - socketReady);
+      const connecting = conn?.tConnect !== undefined ? Math.max(0, conn.tConnect - connectStart) : 0;
+      const tls = conn?.tSecure !== undefined && conn.tConnect !== undefined ? Math.max(0, conn.tSecure - conn.tConnect) : 0;
+      const sendEnd = Math.max(tSent ?? sendStart, sendStart);
+      const sending = Math.max(0, sendEnd - sendStart);
       const firstByte = tFirstByte ?? tEnd;
       const waiting = Math.max(0, firstByte - sendEnd);
       const receiving = Math.max(0, tEnd - firstByte);
       return { blocked, connecting, tls_handshaking: tls, sending, waiting, receiving, duration: sending + waiting + receiving };
     };
+    const slot = origin.take();
     const finish = (hop: HopResult): void => {
       if (settled) return;
       settled = true;
+      slot.busy--;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       resolve(hop);
     };
+    const sent = (): number => (tSendStart === undefined ? 0 : requestHeadBytes(spec.method, url, spec.headers, bodyLen) + bodyLen);
+    // A request still queued for a connection cannot be aborted yet: it settles now and is aborted once it starts.
+    const stop = (err: NodeJS.ErrnoException): void => {
+      if (settled) return;
+      if (abortFn) abortFn(err);
+      else pendingAbort = err;
+      finish(failed(err, { timings: timings(performance.now()), bytesSent: sent() }));
+    };
+    const timer = setTimeout(() => stop(Object.assign(new Error('request timeout'), { code: 'S2S_TIMEOUT' })), spec.timeoutMs);
+    const onAbort = (): void => stop(Object.assign(new Error('request aborted: the test is stopping'), { code: 'S2S_ABORTED' }));
+    signal?.addEventListener('abort', onAbort, { once: true });
 
-    req.on('socket', (s: Socket) => {
-      tSocket = performance.now();
-      socket = s;
-      bytesWritten0 = s.bytesWritten;
-      bytesRead0 = s.bytesRead;
-      // A socket from the keep-alive pool is already connected: nothing to time but the exchange.
-      reused = !s.connecting && !(s as Socket & { pending?: boolean }).pending;
-      if (!reused) {
-        s.once('lookup', () => { tLookup = performance.now(); });
-        s.once('connect', () => { tConnect = performance.now(); });
-        if (isHttps) s.once('secureConnect', () => { tSecure = performance.now(); });
-      }
-    });
-    req.on('finish', () => { tFinish = performance.now(); });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      const tEnd = performance.now();
-      finish(failed(err, {
-        timings: timings(tEnd),
-        bytesSent: socket ? Math.max(0, socket.bytesWritten - bytesWritten0) : 0,
-        bytesReceived: socket ? Math.max(0, socket.bytesRead - bytesRead0) : 0,
-      }));
-    });
-    req.on('response', (res: http.IncomingMessage) => {
-      tFirstByte = performance.now();
-      const chunks: Buffer[] = [];
-      const keepBody = spec.responseType !== 'none';
-      res.on('data', (c: Buffer) => { if (keepBody) chunks.push(c); });
-      res.on('error', (err: NodeJS.ErrnoException) => {
-        finish(failed(err, { status: res.statusCode ?? 0, timings: timings(performance.now()) }));
-      });
-      res.on('end', () => {
-        const tEnd = performance.now();
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (v === undefined) continue;
-          headers[canonicalHeader(k)] = Array.isArray(v) ? v.join(', ') : v;
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abort: (err?: Error) => void) {
+        tSendStart = performance.now();
+        conn = origin.claim(t0);
+        abortFn = abort;
+        if (pendingAbort) abort(pendingAbort);
+      },
+      onRequestSent() {
+        tSent = performance.now();
+      },
+      onResponseStarted() {
+        tFirstByte ??= performance.now();
+      },
+      onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, _resume: () => void, text: string) {
+        tFirstByte ??= performance.now();
+        status = statusCode;
+        statusText = text;
+        headBytes = 15 + text.length;
+        if (rawHeaders) {
+          for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+            const k = canonicalHeader(rawHeaders[i]!.toString());
+            const v = rawHeaders[i + 1]!.toString();
+            headBytes += k.length + v.length + 4;
+            resHeaders[k] = k in resHeaders ? `${resHeaders[k]}, ${v}` : v;
+          }
         }
-        const status = res.statusCode ?? 0;
-        const s = res.socket ?? socket;
-        finish({
+        return true;
+      },
+      onData(chunk: Buffer) {
+        bodyBytes += chunk.byteLength;
+        if (keepBody) chunks.push(chunk);
+        return true;
+      },
+      onComplete() {
+        const tEnd = performance.now();
+        const hop: HopResult = {
           method: spec.method,
           url: spec.url,
           status,
-          statusText: `${status} ${res.statusMessage ?? ''}`.trim(),
-          proto: `HTTP/${res.httpVersion}`,
-          headers,
-          body: keepBody ? new Uint8Array(Buffer.concat(chunks)) : null,
+          statusText: `${status} ${statusText}`.trim(),
+          proto: 'HTTP/1.1',
+          headers: resHeaders,
+          body: keepBody ? new Uint8Array(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)) : null,
           error: '',
           errorCode: status >= 400 && status < 600 ? 1000 + status : 0,
           timings: timings(tEnd),
-          bytesSent: s ? Math.max(0, s.bytesWritten - bytesWritten0) : 0,
-          bytesReceived: s ? Math.max(0, s.bytesRead - bytesRead0) : 0,
-          remoteIp: s?.remoteAddress ?? '',
-          remotePort: s?.remotePort ?? 0,
-          tlsVersion: tlsVersionOf(s),
+          bytesSent: sent(),
+          bytesReceived: headBytes + 2 + bodyBytes,
+          remoteIp: origin.remoteIp,
+          remotePort: origin.remotePort,
+          tlsVersion: url.protocol === 'https:' ? origin.tlsVersion : '',
           endTimeMs: performance.timeOrigin + tEnd,
           requestHeaders: spec.headers,
-        });
-      });
-    });
-    if (body !== null) req.end(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-    else req.end();
+        };
+        finish(hop);
+      },
+      onError(err: Error) {
+        const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+        // undici wraps socket errors; k6's code comes from the cause (ECONNRESET …) when there is one.
+        const cause = e.code === 'UND_ERR_SOCKET' && e.cause?.code ? e.cause : e;
+        finish(failed(cause, { status, timings: timings(performance.now()), bytesSent: sent(), bytesReceived: headBytes + bodyBytes }));
+      },
+    } as Dispatcher.DispatchHandler;
+    try {
+      slot.client.dispatch({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: spec.method,
+        headers,
+        body: bodyBuf,
+      }, handler);
+    } catch (err) {
+      finish(failed(err as NodeJS.ErrnoException));
+    }
   });
-}
-
-function tlsVersionOf(s: Socket | undefined): string {
-  const proto = (s as (Socket & { getProtocol?: () => string | null }) | undefined)?.getProtocol?.();
-  return proto ? proto.replace(/^TLSv/, 'tls') : '';
 }

@@ -24,7 +24,10 @@ function bundleEntry(file: string): Promise<string> {
 
 export async function startWorker(file: 'vu-worker.ts', workerData?: unknown, transferList?: Transferable[]): Promise<Worker> {
   const code = await bundleEntry(file);
-  // execArgv: [] keeps a parent's `--import tsx` (or vitest's flags) out of the worker.
-  return new Worker(code, { eval: true, workerData, execArgv: [], ...(transferList ? { transferList } : {}) });
+  // execArgv: [] keeps a parent's `--import tsx` (or vitest's flags) out of the worker. S2S_PROFILE_DIR: a CPU
+  // profile per VU thread, for the numbers in the runtime README.
+  const prof = process.env.S2S_PROFILE_DIR;
+  const execArgv = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  return new Worker(code, { eval: true, workerData, execArgv, ...(transferList ? { transferList } : {}) });
 }
 
