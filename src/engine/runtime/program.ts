@@ -10,9 +10,8 @@ import { GroupTree, type GroupNode } from './group-tree.ts';
 import { EMPTY_INSTANCE, type InstanceInfo, type MetricContains, type MetricKind, type TagSet, type VuHost } from './host.ts';
 import { liftBundle, Realm } from './realm.ts';
 import { startWorker } from './threads.ts';
-import type { FromThread, FromThreadMany, StopCellRef, ThreadBatch, ThreadInit, ToThread, ToThreadMany } from './thread-protocol.ts';
+import { DONE_FIELDS, RUN_FIELDS, type FromThread, type FromThreadMany, type RunContext, type StopCellRef, type ThreadBatch, type ThreadInit, type ToThread, type ToThreadMany } from './thread-protocol.ts';
 import { describeError, formatArgs, VuRuntime, type IterationOutcome } from './vu.ts';
-import type { IterationInput } from './vu-state.ts';
 
 /** The part of B2's MetricRegistry the runtime uses (structurally compatible with it). */
 export interface RegistryLike {
@@ -145,6 +144,7 @@ type CallResult = { ok: true; result: string | undefined } | { ok: false; error:
 /** A VU thread as the main thread sees it. */
 class VuThread {
   private readonly names: string[] = [];
+  private tagTable: TagSet[] = [];
   private readonly pending = new Map<string, Pending>();
   private readonly creating = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private readonly calls = new Map<number, (r: CallResult) => void>();
@@ -153,13 +153,26 @@ class VuThread {
   private setupSent: string | undefined = undefined;
   private dead: string | undefined;
   private outbox: ToThread[] = [];
+  private runsOut: number[] = [];
+  private stopsOut: number[] = [];
+  private instanceOut: InstanceInfo | undefined;
   private flushQueued = false;
+  /** Run contexts already sent to this thread (a few per scenario: compared by identity). */
+  private readonly contexts: Array<RunContext & { id: number }> = [];
   /** VUs living here (for spreading new ones evenly). */
   vus = 0;
 
   constructor(readonly index: number, private readonly worker: Worker, private readonly program: ScriptProgram) {
     worker.on('message', (m: FromThreadMany) => {
       if (m.batch) this.apply(m.batch);
+      const d = m.done;
+      if (d) {
+        for (let i = 0; i < d.length; i += DONE_FIELDS) {
+          const key = `${d[i]}:${d[i + 1]}`;
+          this.pending.get(key)?.resolve({ ok: true, interrupted: d[i + 2] === 1 });
+          this.pending.delete(key);
+        }
+      }
       for (const one of m.list) this.onMessage(one);
     });
     worker.on('error', (err) => this.die(`VU thread ${index} crashed: ${err.message}`));
@@ -211,10 +224,13 @@ class VuThread {
   private apply(b: ThreadBatch): void {
     for (const [name, type, contains] of b.defs) this.program.defineMetric(name, type, contains);
     this.names.push(...b.names);
+    if (b.tagsReset) this.tagTable = [];
+    for (const t of b.tags) this.tagTable.push(t);
     const s = b.samples;
     const sink = this.program.sink;
+    const tags = this.tagTable;
     for (let i = 0; i < s.length; i += 4) {
-      sink.add(this.names[s[i]!]!, s[i + 2]!, b.tags[s[i + 1]!]!, s[i + 3]!);
+      sink.add(this.names[s[i]!]!, s[i + 2]!, tags[s[i + 1]!]!, s[i + 3]!);
     }
     for (const op of b.tree) {
       if (op.kind === 'group') this.program.tree.group(op.groupPath);
@@ -225,14 +241,35 @@ class VuThread {
   /** Messages of one turn leave together (see thread-protocol.ts). */
   private send(m: ToThread): void {
     this.outbox.push(m);
+    this.queueFlush();
+  }
+
+  private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
     setImmediate(() => {
       this.flushQueued = false;
-      const list = this.outbox;
+      const msg: ToThreadMany = { t: 'many', list: this.outbox };
+      if (this.runsOut.length > 0) msg.runs = new Float64Array(this.runsOut);
+      if (this.stopsOut.length > 0) msg.stops = this.stopsOut;
+      if (this.instanceOut) msg.instance = this.instanceOut;
       this.outbox = [];
-      if (!this.dead) this.worker.postMessage({ t: 'many', list } satisfies ToThreadMany);
+      this.runsOut = [];
+      this.stopsOut = [];
+      this.instanceOut = undefined;
+      if (!this.dead) this.worker.postMessage(msg, msg.runs ? [msg.runs.buffer as ArrayBuffer] : []);
     });
+  }
+
+  private contextId(ctx: IterationContext): number {
+    for (const c of this.contexts) {
+      if (c.tags === ctx.tags && c.env === ctx.env && c.exec === ctx.exec && c.scenario.name === ctx.scenario.name && c.scenario.executor === ctx.scenario.executor) return c.id;
+    }
+    const entry = { id: this.contexts.length, scenario: { name: ctx.scenario.name, executor: ctx.scenario.executor }, tags: ctx.tags, env: ctx.env, exec: ctx.exec };
+    this.contexts.push(entry);
+    const { id, ...sent } = entry;
+    this.send({ t: 'ctx', ctxId: id, ctx: sent });
+    return id;
   }
 
   create(id: number, idInInstance: number, idInTest: number, stop: { ref: StopCellRef; cell: Int32Array }): Promise<void> {
@@ -251,16 +288,15 @@ class VuThread {
       this.send({ t: 'setup', json: setupJson });
     }
     const seq = ++this.seq;
-    const input: IterationInput = {
-      scenario: { ...ctx.scenario }, iterationInScenario: ctx.iterationInScenario, tags: ctx.tags, env: ctx.env, exec: ctx.exec,
-    };
+    const ctxId = this.contextId(ctx);
     const cell = this.stopCells.get(id);
     if (cell) Atomics.store(cell, 0, 0);
     return new Promise<IterationOutcome>((resolve) => {
       const onAbort = (): void => {
         // The cell reaches a VU in a busy loop (its thread reads no messages); the message aborts its waits.
         if (cell) Atomics.store(cell, 0, 1);
-        this.send({ t: 'stop', id });
+        this.stopsOut.push(id);
+        this.queueFlush();
       };
       const unwatch = watchAbort(ctx.signal, onAbort);
       this.pending.set(`${id}:${seq}`, {
@@ -269,7 +305,10 @@ class VuThread {
           resolve(o);
         },
       });
-      this.send({ t: 'run', id, seq, input, instance });
+      const sc = ctx.scenario;
+      this.runsOut.push(id, seq, ctxId, sc.iterationInInstance, sc.iterationInTest, ctx.iterationInScenario, sc.progress, sc.startTimeMs);
+      this.instanceOut = instance;
+      this.queueFlush();
       if (ctx.signal.aborted) onAbort();
     });
   }

@@ -3,7 +3,6 @@
 // so thousands of iterations per second cost a few hundred messages, not thousands.
 import type { InstanceInfo, MetricContains, MetricKind, TagSet } from './host.ts';
 import type { IterationOutcome } from './vu.ts';
-import type { IterationInput } from './vu-state.ts';
 import type { LineMap } from './source-lines.ts';
 
 export interface ThreadInit {
@@ -20,8 +19,11 @@ export type TreeOp =
 export interface ThreadBatch {
   /** Metric names first used since the previous batch; ids continue the thread's numbering. */
   names: string[];
+  /** Tag sets first used since the previous batch; ids continue the thread's table (from 0 again after a reset). */
   tags: TagSet[];
-  /** Flat [nameId, tagIndex, value, timeMs] × n. */
+  /** The thread started a new tag table (its old one reached its size limit) before these tags. */
+  tagsReset: boolean;
+  /** Flat [nameId, tagId, value, timeMs] × n. */
   samples: Float64Array;
   defs: Array<[string, MetricKind, MetricContains]>;
   tree: TreeOp[];
@@ -30,10 +32,12 @@ export interface ThreadBatch {
 /** A VU's stop cell: Int32 `index` of `buffer`; the main thread stores 1 there on a hard stop. */
 export interface StopCellRef { buffer: SharedArrayBuffer; index: number }
 
+/** What iterations of one scenario share: sent once per thread, then named by `ctxId` in the runs array. */
+export interface RunContext { scenario: { name: string; executor: string }; tags: Record<string, string>; env: Record<string, string>; exec: string }
+
 export type ToThread =
   | { t: 'create'; id: number; idInInstance: number; idInTest: number; stop: StopCellRef }
-  | { t: 'run'; id: number; seq: number; input: IterationInput; instance: InstanceInfo }
-  | { t: 'stop'; id: number }
+  | { t: 'ctx'; ctxId: number; ctx: RunContext }
   | { t: 'setup'; json: string | undefined }
   /** setup/teardown/handleSummary on this thread's lifecycle VU; arg and result travel as JSON. */
   | { t: 'call'; seq: number; name: 'setup' | 'teardown' | 'handleSummary'; arg: string | undefined }
@@ -48,5 +52,15 @@ export type FromThread =
   | { t: 'log'; level: string; msg: string }
   | { t: 'abort'; reason: string };
 
-export interface ToThreadMany { t: 'many'; list: ToThread[] }
-export interface FromThreadMany { t: 'many'; list: FromThread[]; batch?: ThreadBatch | undefined }
+/** Numbers per run in ToThreadMany.runs: id, seq, ctxId, iterationInInstance, iterationInTest, iterationInScenario, progress, startTimeMs. */
+export const RUN_FIELDS = 8;
+/** Numbers per outcome in FromThreadMany.done: id, seq, interrupted (0/1); outcomes with an error travel as messages. */
+export const DONE_FIELDS = 3;
+
+/**
+ * One turn's messages. Order on arrival: `list` (create, ctx, setup, call …), then `runs`, then `stops` (VU ids
+ * whose running iteration must end), so a stop sent after a run in the same turn finds it running. Runs and
+ * outcomes are flat numbers: cloning an object per iteration was the largest cost of a message.
+ */
+export interface ToThreadMany { t: 'many'; list: ToThread[]; runs?: Float64Array | undefined; stops?: number[] | undefined; instance?: InstanceInfo | undefined }
+export interface FromThreadMany { t: 'many'; list: FromThread[]; done?: Float64Array | undefined; batch?: ThreadBatch | undefined }

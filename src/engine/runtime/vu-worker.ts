@@ -7,12 +7,14 @@ import { EMPTY_INSTANCE, type InstanceInfo, type MetricContains, type MetricKind
 import { Realm } from './realm.ts';
 import { describeError, formatArgs, VuRuntime } from './vu.ts';
 import type { IterationInput } from './vu-state.ts';
-import type { FromThread, FromThreadMany, ThreadBatch, ThreadInit, ToThread, ToThreadMany, TreeOp } from './thread-protocol.ts';
+import { DONE_FIELDS, RUN_FIELDS, type FromThread, type FromThreadMany, type RunContext, type ThreadBatch, type ThreadInit, type ToThread, type ToThreadMany, type TreeOp } from './thread-protocol.ts';
 
 const init = workerData as ThreadInit;
 const port = parentPort as MessagePort;
 const vus = new Map<number, VuRuntime>();
 const controllers = new Map<number, AbortController>();
+/** VUs with an iteration in flight: a stop for a VU between iterations must not poison its next one. */
+const running = new Set<number>();
 let instance: InstanceInfo = EMPTY_INSTANCE;
 let setupJson: string | undefined;
 
@@ -21,21 +23,49 @@ const SAMPLE_LIMIT = 8192;
 const FLUSH_MS = 200;
 const nameIds = new Map<string, number>();
 let newNames: string[] = [];
-let tagIds = new Map<TagSet, number>();
-let tagSets: TagSet[] = [];
+// Tag sets are interned by content for the life of the thread (the main thread keeps the same table), so a batch
+// carries only the sets it introduces: cloning a tags object per request was the largest cost of a message.
+const TAG_TABLE_LIMIT = 20_000;
+let tagIds = new Map<string, number>();
+let newTagSets: TagSet[] = [];
+let tagsReset = false;
+let lastTags: TagSet | undefined;
+let lastTagId = -1;
+function tagIdOf(tags: TagSet): number {
+  if (tags === lastTags) return lastTagId;
+  let key = '';
+  for (const k in tags) key += `${k}\u0001${tags[k]}\u0002`;
+  let id = tagIds.get(key);
+  if (id === undefined) {
+    if (tagIds.size >= TAG_TABLE_LIMIT) {
+      // Unbounded tag values (a unique URL per request): start a new table rather than grow without end.
+      flush();
+      tagIds = new Map();
+      tagsReset = true;
+      lastTags = undefined;
+    }
+    id = tagIds.size;
+    tagIds.set(key, id);
+    newTagSets.push(tags);
+  }
+  lastTags = tags;
+  lastTagId = id;
+  return id;
+}
 let samples: number[] = [];
 let defs: Array<[string, MetricKind, MetricContains]> = [];
 let tree = new Map<string, TreeOp>();
 let outbox: FromThread[] = [];
+let doneOut: number[] = [];
 let flushQueued = false;
 const localDefs = new Map<string, { type: MetricKind; contains: MetricContains }>();
 
 function takeBatch(): ThreadBatch | undefined {
-  if (samples.length === 0 && defs.length === 0 && tree.size === 0 && newNames.length === 0) return undefined;
-  const b: ThreadBatch = { names: newNames, tags: tagSets, samples: new Float64Array(samples), defs, tree: [...tree.values()] };
+  if (samples.length === 0 && defs.length === 0 && tree.size === 0 && newNames.length === 0 && newTagSets.length === 0) return undefined;
+  const b: ThreadBatch = { names: newNames, tags: newTagSets, tagsReset, samples: new Float64Array(samples), defs, tree: [...tree.values()] };
   newNames = [];
-  tagIds = new Map();
-  tagSets = [];
+  newTagSets = [];
+  tagsReset = false;
   samples = [];
   defs = [];
   tree = new Map();
@@ -45,18 +75,27 @@ function takeBatch(): ThreadBatch | undefined {
 function flush(): void {
   flushQueued = false;
   const batch = takeBatch();
-  if (!batch && outbox.length === 0) return;
-  const msg: FromThreadMany = { t: 'many', list: outbox, batch };
+  if (!batch && outbox.length === 0 && doneOut.length === 0) return;
+  const done = doneOut.length > 0 ? new Float64Array(doneOut) : undefined;
+  const msg: FromThreadMany = { t: 'many', list: outbox, done, batch };
   outbox = [];
-  port.postMessage(msg, batch ? [batch.samples.buffer as ArrayBuffer] : undefined);
+  doneOut = [];
+  const transfer: ArrayBuffer[] = [];
+  if (batch) transfer.push(batch.samples.buffer as ArrayBuffer);
+  if (done) transfer.push(done.buffer as ArrayBuffer);
+  port.postMessage(msg, transfer);
 }
 
-function post(msg: FromThread): void {
-  outbox.push(msg);
+function queueFlush(): void {
   if (!flushQueued) {
     flushQueued = true;
     setImmediate(flush);
   }
+}
+
+function post(msg: FromThread): void {
+  outbox.push(msg);
+  queueFlush();
 }
 // Samples of long iterations still leave regularly.
 setInterval(flush, FLUSH_MS).unref();
@@ -80,13 +119,7 @@ const host: VuHost = {
       nameIds.set(metric, id);
       newNames.push(metric);
     }
-    let tagId = tagIds.get(tags);
-    if (tagId === undefined) {
-      tagId = tagSets.length;
-      tagIds.set(tags, tagId);
-      tagSets.push(tags);
-    }
-    samples.push(id, tagId, value, timeMs);
+    samples.push(id, tagIdOf(tags), value, timeMs);
     if (samples.length >= SAMPLE_LIMIT * 4) flush();
   },
   recordCheck(groupPath, name, pass) {
@@ -132,12 +165,21 @@ async function run(id: number, seq: number, input: IterationInput): Promise<void
     post({ t: 'done', id, seq, outcome: { ok: false, interrupted: false, error: `VU ${id} does not exist in this thread` } });
     return;
   }
-  const ac = new AbortController();
-  controllers.set(id, ac);
+  // One controller per VU until it is used: a new one per iteration was a visible cost at thousands per second.
+  let ac = controllers.get(id);
+  if (!ac || ac.signal.aborted) {
+    ac = new AbortController();
+    controllers.set(id, ac);
+  }
+  running.add(id);
   vu.setSetupData(setupJson);
   const outcome = await vu.runIteration(input, ac.signal);
-  if (controllers.get(id) === ac) controllers.delete(id);
-  post({ t: 'done', id, seq, outcome });
+  running.delete(id);
+  if (outcome.error === undefined && (outcome.ok || outcome.interrupted)) {
+    doneOut.push(id, seq, outcome.interrupted ? 1 : 0);
+    queueFlush();
+    if (doneOut.length >= SAMPLE_LIMIT) flush();
+  } else post({ t: 'done', id, seq, outcome });
 }
 
 let lifecycleVu: VuRuntime | undefined;
@@ -180,12 +222,8 @@ function handle(m: ToThread): void {
       }
       break;
     }
-    case 'run':
-      instance = m.instance;
-      void run(m.id, m.seq, m.input);
-      break;
-    case 'stop':
-      controllers.get(m.id)?.abort();
+    case 'ctx':
+      contexts.set(m.ctxId, m.ctx);
       break;
     case 'setup':
       setupJson = m.json;
@@ -200,6 +238,24 @@ function handle(m: ToThread): void {
   }
 }
 
+const contexts = new Map<number, RunContext>();
+
 port.on('message', (m: ToThreadMany) => {
   for (const one of m.list) handle(one);
+  if (m.instance) instance = m.instance;
+  const r = m.runs;
+  if (r) {
+    for (let i = 0; i < r.length; i += RUN_FIELDS) {
+      const ctx = contexts.get(r[i + 2]!)!;
+      const input: IterationInput = {
+        scenario: { name: ctx.scenario.name, executor: ctx.scenario.executor, iterationInInstance: r[i + 3]!, iterationInTest: r[i + 4]!, progress: r[i + 6]!, startTimeMs: r[i + 7]! },
+        iterationInScenario: r[i + 5]!,
+        tags: ctx.tags,
+        env: ctx.env,
+        exec: ctx.exec,
+      };
+      void run(r[i]!, r[i + 1]!, input);
+    }
+  }
+  for (const id of m.stops ?? []) if (running.has(id)) controllers.get(id)?.abort();
 });
