@@ -1,5 +1,6 @@
 // Starts the runtime's worker threads from their TypeScript entry files: esbuild bundles each entry once per
 // process into plain CommonJS, run with `eval: true`, so workers need no TS loader whatever started the parent.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type Transferable } from 'node:worker_threads';
@@ -10,6 +11,12 @@ const bundles = new Map<string, Promise<string>>();
 
 function bundleEntry(file: string): Promise<string> {
   let b = bundles.get(file);
+  // Started from the cached engine bundle (see ../bundle-cache.mjs): the VU-thread entry is prebuilt beside it.
+  const prebuilt = process.env.S2S_VU_WORKER_FILE;
+  if (!b && prebuilt) {
+    b = Promise.resolve(readFileSync(prebuilt, 'utf8'));
+    bundles.set(file, b);
+  }
   if (!b) {
     b = esbuild.build({
       entryPoints: [path.join(HERE, file)],
