@@ -15,6 +15,7 @@ import { stopAll } from '../src/process/supervised.ts';
 import { peakRssMiB, startPing, startPong, timeCommand, type Service } from './procs.ts';
 import { ensureWrk, findK6, runAutocannon, runWrk, type LoadResult } from './tools.ts';
 import { gateSection } from './gate.ts';
+import { engineRows } from './engine.ts';
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
 
@@ -112,10 +113,6 @@ async function engineRun(work: string, script: string, env: Record<string, strin
   return { summary, wallMs: r.wallMs, peakRssMiB: r.peakRssMiB, code: r.code, stderr: r.stderr };
 }
 
-const THROUGHPUT_SCRIPT = (vus: number, sec: number) => `import http from 'k6/http';
-export const options = { vus: ${vus}, duration: '${sec}s' };
-export default async function () { await http.asyncRequest('GET', __ENV.URL); }
-`;
 const RATE_SCRIPT = (rate: number, sec: number) => `import http from 'k6/http';
 export const options = { scenarios: { fixed: { executor: 'constant-arrival-rate', rate: ${rate}, timeUnit: '1s', duration: '${sec}s', preAllocatedVUs: 32, maxVUs: 256 } } };
 export default async function () { await http.asyncRequest('GET', __ENV.URL); }
@@ -317,39 +314,8 @@ async function measure(profile: Profile, work: string, log: (s: string) => void)
       rows.push({ section: 'Ping overhead', what: 'ratio ping p50 / wrk p50', unit: 'x', values: ratio, target: { text: '≤ 1.30×', ok: judged(ratio, 'x', (v) => v <= 1.3) }, command: 'side by side, same pong' });
     } else rows.push({ section: 'Ping overhead', what: 'wrk p50, 1 connection', unit: '', values: [], command: 'wrk', skipped: wrk.reason });
 
-    // 3. Engine throughput at 64 VUs and latency at a fixed rate, vs wrk / autocannon / k6.
-    log('engine throughput');
-    const eng: number[] = [];
-    const wrk64: number[] = [];
-    const ac64: number[] = [];
-    const k664: number[] = [];
-    const engRatio: number[] = [];
-    for (let r = 0; r < profile.runs; r++) {
-      const e = await engineRun(work, THROUGHPUT_SCRIPT(64, profile.loadSec), { URL: `${pong.url}/pong` });
-      const rps = e.summary?.metrics?.http_reqs?.rate;
-      if (typeof rps !== 'number') throw new Error(`engine run failed (exit ${e.code}): ${e.stderr.slice(-2000)}`);
-      eng.push(rps);
-      const a = await runAutocannon(`${pong.url}/pong`, { connections: 64, durationSec: profile.loadSec });
-      ac64.push(a.rps);
-      if (wrk.path) {
-        const w = await runWrk(wrk.path, `${pong.url}/pong`, { connections: 64, threads: 2, durationSec: profile.loadSec });
-        wrk64.push(w.rps);
-        engRatio.push(rps / w.rps);
-      }
-      if (k6) {
-        const k = await engineRun(work, THROUGHPUT_SCRIPT(64, profile.loadSec), { URL: `${pong.url}/pong` }, k6);
-        const krps = k.summary?.metrics?.http_reqs?.rate;
-        if (typeof krps === 'number') k664.push(krps);
-      }
-    }
-    rows.push({ section: 'Engine throughput', what: 's2s run, 64 VUs', unit: 'req/s', values: eng, command: `s2s run (64 VUs, ${profile.loadSec}s, async http.asyncRequest)` });
-    rows.push({ section: 'Engine throughput', what: 'autocannon, 64 connections', unit: 'req/s', values: ac64, command: `autocannon -c 64 -d ${profile.loadSec}` });
-    if (wrk.path) {
-      rows.push({ section: 'Engine throughput', what: 'wrk, 64 connections, 2 threads', unit: 'req/s', values: wrk64, command: `wrk -t2 -c64 -d${profile.loadSec}s` });
-      rows.push({ section: 'Engine throughput', what: 'ratio s2s run / wrk', unit: 'x', values: engRatio, target: { text: '≥ 0.45× (k6 v1.3.0: 0.39×)', ok: judged(engRatio, 'x', (v) => v >= 0.45) }, command: 'side by side, same pong' });
-    }
-    if (k664.length) rows.push({ section: 'Engine throughput', what: 'real k6, 64 VUs', unit: 'req/s', values: k664, command: `k6 run (same script, 64 VUs, ${profile.loadSec}s)` });
-    else rows.push({ section: 'Engine throughput', what: 'real k6, 64 VUs', unit: '', values: [], command: 'k6 run', skipped: k6 ? 'k6 run failed' : 'k6 is not on PATH and K6_BIN is not set' });
+    // 3. The engine at k6's scale (bench/engine.ts): tight loops vs wrk and k6, 1000/5000 sleeping VUs.
+    rows.push(...(await engineRows({ quick: profile.name !== 'full', runs: profile.runs, pongUrl: pong.url, wrk: wrk.path, k6, log, work })));
 
     log('engine latency at a fixed rate');
     const e50: number[] = [];
@@ -437,6 +403,33 @@ async function measure(profile: Profile, work: string, log: (s: string) => void)
   log('gate');
   rows.push(...(await gateSection(profile.gatePairs, log, work)));
   return { rows, started, wrk: wrk.path, k6 };
+}
+
+/** `npm run bench -- --only engine`: the engine rows alone, on a pong of their own. */
+async function engineOnly(quick: boolean, outFile: string | undefined): Promise<number> {
+  const profile = PROFILES[quick ? 'quick' : 'full'];
+  const out = outFile ?? path.join(ROOT, 'results/bench/engine.md');
+  const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+  const wrk = ensureWrk();
+  const k6 = findK6();
+  const started = new Date();
+  log(`engine rows, ${profile.name} profile; wrk ${wrk.path ?? `absent (${wrk.reason})`}; k6 ${k6 ?? 'absent'}`);
+  const work = await mkdtemp(path.join(os.tmpdir(), 's2s-bench-'));
+  const pong = await startPong();
+  let rows: Row[];
+  try {
+    rows = await engineRows({ quick, runs: quick ? 1 : profile.runs, pongUrl: pong.url, wrk: wrk.path, k6, log, work });
+  } finally {
+    await pong.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+  const md = renderMarkdown(rows, { profile, started, wrk: wrk.path, k6 });
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, md);
+  await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify({ profile: `${profile.name}-engine`, started, rows }, null, 2)}\n`);
+  process.stdout.write(md);
+  log(`wrote ${path.relative(ROOT, out)}`);
+  return 0;
 }
 
 function netemReason(): string {

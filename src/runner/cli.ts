@@ -15,8 +15,8 @@ import { engineCommand, engineVersion, selectEngine, type SelectedEngine } from 
 import { dashboardFiles, planDashboard, RunnerDashboard, type DashboardEngineInput, type DashboardPlan } from './dashboard.ts';
 import { FlagError, helpText, parseRunnerFlags, type RunnerFlags } from './flags.ts';
 import { openPlatform, PlatformUnavailableError, type PlatformSession, type ServiceExitEvent } from './platform.ts';
-import { buildScenarioConfig, expectedDurationSec, loadVUs, recordedConfig, requestTimeoutSec, tokenEnvNames, type TokenEnvNames } from './run-config.ts';
-import { pairRows, renderTable, tableCaption } from './table.ts';
+import { buildScenarioConfig, expectedDurationSec, loadVUs, recordedConfig, requestedIterations, requestTimeoutSec, tokenEnvNames, type TokenEnvNames } from './run-config.ts';
+import { loadDelivery, pairRows, renderDelivery, renderTable, tableCaption } from './table.ts';
 import { partialBatches } from './consistency.ts';
 import { firstCallRecord, tokenRequestsBetween } from './first-call.ts';
 import { knownTags, unknownTagProblems, type Topology } from './tag-check.ts';
@@ -257,6 +257,8 @@ interface EngineLaunch {
   command: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** Give the engine the parent pipe on fd 3 (see EngineCommand.parentPipe). */
+  parentPipe: boolean;
 }
 
 /** The scenario config and the engine's command line and environment (tokens only in env, never argv). */
@@ -266,7 +268,7 @@ function engineLaunch(p: Prepared, session: PlatformSession, folder: RunFolder, 
   const config = buildScenarioConfig({
     flags,
     resolved,
-    thresholds: mergeThresholds(defaultThresholds(flags.platform), flags.thresholds),
+    thresholds: mergeThresholds(defaultThresholds(flags.platform, flags.scenario === 'load' ? { requestedIterations: requestedIterations(flags) } : undefined), flags.thresholds),
     tokenEnv: tokens.tokenEnv,
     summaryPath: folder.file(RUN_FILES.summary),
     tokenBroker: tokens.broker ? { url: tokens.broker.url, keyEnv: BROKER_KEY_ENV, refreshBeforeExpirySec: refreshBeforeExpirySec(process.env) } : null,
@@ -284,7 +286,7 @@ function engineLaunch(p: Prepared, session: PlatformSession, folder: RunFolder, 
     if (engine.name === 'embedded') env.NODE_EXTRA_CA_CERTS = resolved.caFile;
     else env.SSL_CERT_FILE = resolved.caFile;
   }
-  return { config, command: cmd.command, args: cmd.args, env };
+  return { config, command: cmd.command, args: cmd.args, env, parentPipe: cmd.parentPipe === true };
 }
 
 /** Names every platform process that dies while the engine runs, at once (stderr) and in run.json. */
@@ -309,7 +311,8 @@ async function runEngine(launch: EngineLaunch, io: RunnerIo, signals: RunSignals
         cwd: REPO_ROOT,
         env: launch.env,
         detached: true,
-        stdio: io.inheritEngineOutput ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+        // fd 3 (embedded engine): a pipe only we hold open; the engine exits when it closes (we died).
+        stdio: [...(io.inheritEngineOutput ? ['ignore', 'inherit', 'inherit'] as const : ['ignore', 'pipe', 'pipe'] as const), ...(launch.parentPipe ? ['pipe' as const] : [])],
       });
       signals.attach(proc);
       proc.stdout?.on('data', (chunk: Buffer) => io.stdout.write(redactTokens(chunk.toString())));
@@ -393,6 +396,11 @@ function render(p: Prepared, session: PlatformSession, launch: EngineLaunch, rec
   if (rec.summary) {
     ui.out(tableCaption(resolved.platform, flags.scenario, flags.connection));
     ui.out(renderTable(pairRows(rec.summary, measuredPairs(session, launch))));
+    if (flags.scenario === 'load') {
+      const d = renderDelivery(loadDelivery(rec.summary, { iterations: requestedIterations(flags), durationSec: expectedDurationSec(flags) ?? 0, maxVUs: launch.config.load.maxVUs }));
+      ui.out(d.line);
+      if (d.warning) ui.err(d.warning);
+    }
     ui.out('');
     ui.out(renderVerdicts(rec.verdicts));
     if (flags.githubAnnotations) for (const line of githubAnnotations(rec.written.meta)) ui.out(line);

@@ -37,6 +37,19 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<PlatformName, ThresholdMap>> = 
   },
 });
 
-export function defaultThresholds(platform: PlatformName): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(DEFAULT_THRESHOLDS[platform]).map(([k, v]) => [k, [...v]]));
+/** Share of the requested arrival-rate iterations a load run must deliver to pass `dropped_iterations`. */
+export const MIN_DELIVERED = 0.95;
+
+/**
+ * Load that was not delivered is not a pass: the `load` scenario also gates on `dropped_iterations` — more than
+ * (1 − MIN_DELIVERED) of the requested iterations dropped crosses it (exit 99); a run that dropped none passes.
+ */
+export function droppedIterationsThreshold(requestedIterations: number): string {
+  return `count<=${Math.floor(requestedIterations * (1 - MIN_DELIVERED))}`;
+}
+
+export function defaultThresholds(platform: PlatformName, load?: { requestedIterations: number }): Record<string, string[]> {
+  const out: Record<string, string[]> = Object.fromEntries(Object.entries(DEFAULT_THRESHOLDS[platform]).map(([k, v]) => [k, [...v]]));
+  if (load) out['dropped_iterations'] = [droppedIterationsThreshold(load.requestedIterations)];
+  return out;
 }

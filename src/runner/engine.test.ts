@@ -57,7 +57,9 @@ describe('engineCommand', () => {
     expect(c.command).toBe(process.execPath);
     expect(c.args.slice(1)).toEqual(['run', '--out', 'json=/r/metrics.ndjson.gz', '--quiet', '/b/probe.js']);
     expect(c.args[0]).toMatch(/bin\/s2s\.mjs$/);
-    expect(c.env).toEqual({});
+    // The parent pipe (fd 3) and our PID: the engine exits when we die (src/engine/parent-watch.ts).
+    expect(c.env).toEqual({ S2S_PARENT_FD: '3', S2S_PARENT_PID: String(process.pid) });
+    expect(c.parentPipe).toBe(true);
   });
 
   it('k6: the same flags, plus the dashboard\'s extra output and env', () => {

@@ -90,6 +90,11 @@ export interface EngineCommand {
   args: string[];
   /** Extra env for the engine process. */
   env: Record<string, string>;
+  /**
+   * Spawn with a pipe on fd 3 that only the runner holds: the embedded engine exits within ~250 ms when it closes
+   * or when its parent PID changes (src/engine/parent-watch.ts), so a SIGKILLed runner leaves no engine behind.
+   */
+  parentPipe?: boolean;
 }
 
 export function engineCommand(engine: SelectedEngine, input: EngineCommandInput): EngineCommand {
@@ -99,7 +104,12 @@ export function engineCommand(engine: SelectedEngine, input: EngineCommandInput)
   if (input.quiet) flags.push('--quiet');
   const env = { ...(input.dashboard?.env ?? {}) };
   if (engine.name === 'embedded') {
-    return { command: process.execPath, args: [path.join(REPO_ROOT, 'bin/s2s.mjs'), 'run', ...flags, input.script], env };
+    return {
+      command: process.execPath,
+      args: [path.join(REPO_ROOT, 'bin/s2s.mjs'), 'run', ...flags, input.script],
+      env: { ...env, S2S_PARENT_FD: '3', S2S_PARENT_PID: String(process.pid) },
+      parentPipe: true,
+    };
   }
   return { command: engine.bin as string, args: ['run', ...flags, input.script], env };
 }

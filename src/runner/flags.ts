@@ -42,7 +42,7 @@ export const FLAG_SPECS = {
   duration: { type: 'string', default: '30s', help: 'load: how long the constant rate lasts (k6 duration)', scenarios: ['load'] },
   stages: { type: 'string', help: 'load: ramping-arrival-rate stages "30s:100,1m:500,30s:0" (duration:rate), instead of --rate/--duration', scenarios: ['load'] },
   'batch-count': { type: 'string', default: '10', help: 'load: inner calls per ping request', scenarios: ['load'] },
-  'max-vus': { type: 'string', help: 'load: VU cap for the arrival-rate executor (default: 0.2 × the peak rate, at least 10, at most 1000)', scenarios: ['load'] },
+  'max-vus': { type: 'string', help: 'load: VU cap for the arrival-rate executor (default: ⌈peak rate × (25 ms + 5 ms × batch count) × 4⌉, at least 10, at most 5000)', scenarios: ['load'] },
   repeat: { type: 'string', default: '1', help: 'run the scenario N times in a row (each its own run folder, one group id): run-to-run variation for npm run compare' },
   threshold: { type: 'string', multiple: true, help: "add/override a threshold, repeatable: 's2s_latency_ms{target:pong-sec}=p(95)<20'" },
   engine: { type: 'string', default: 'auto', help: 'auto | k6 | embedded (auto = k6 if on PATH or K6_BIN, else embedded)' },

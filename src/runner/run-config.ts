@@ -35,12 +35,40 @@ export function requestTimeoutSec(count: number): number {
   return Math.max(60, Math.ceil((count * BUDGET_PER_CALL_MS) / 1000) + 30);
 }
 
-/** Load executor VU sizing: enough for the rate at a few tens of ms per batch, bounded. */
+/** One load iteration (a ping request of `batchCount` inner calls), estimated: outer hop + inner calls, ms. */
+export const LOAD_ITERATION_BASE_MS = 25;
+export const LOAD_PER_INNER_CALL_MS = 5;
+/** VUs wanted per VU busy on average (Little's law): room for latency spikes before the cap drops starts. */
+export const LOAD_VU_HEADROOM = 4;
+
+/** Estimated duration of one load iteration, ms (see the README's --max-vus formula). */
+export function loadIterationEstimateMs(batchCount: number): number {
+  return LOAD_ITERATION_BASE_MS + LOAD_PER_INNER_CALL_MS * batchCount;
+}
+
+/**
+ * Load executor VU sizing from the rate and the scenario's own inputs, so that the VU cap is not what drops
+ * iterations while the services keep up: maxVUs = ⌈peak rate × (25 ms + 5 ms × batch count) × 4⌉, at least 10,
+ * at most 5000; preAllocatedVUs = the VUs busy on average at the estimate (at least 2).
+ */
 export function loadVUs(flags: RunnerFlags): { preAllocatedVUs: number; maxVUs: number } {
   const peak = flags.stages ? Math.max(...flags.stages.map((s) => s.target), 1) : flags.ratePerSec;
-  const maxVUs = flags.maxVUs ?? Math.min(1000, Math.max(10, Math.ceil(peak * 0.2)));
-  const preAllocatedVUs = Math.min(maxVUs, Math.max(2, Math.ceil(peak * 0.02)));
+  const busy = (peak * loadIterationEstimateMs(flags.batchCount)) / 1000;
+  const maxVUs = flags.maxVUs ?? Math.min(5000, Math.max(10, Math.ceil(busy * LOAD_VU_HEADROOM)));
+  const preAllocatedVUs = Math.min(maxVUs, Math.max(2, Math.ceil(busy)));
   return { preAllocatedVUs, maxVUs };
+}
+
+/** Iterations a load run asks for: rate × duration, or the integral of the stages (linear ramps). */
+export function requestedIterations(flags: RunnerFlags): number {
+  if (!flags.stages) return Math.round(flags.ratePerSec * durationSec(flags.duration));
+  let from = 0;
+  let total = 0;
+  for (const s of flags.stages) {
+    total += ((from + s.target) / 2) * durationSec(s.duration);
+    from = s.target;
+  }
+  return Math.round(total);
 }
 
 /** How long the run is expected to take, seconds (null when it depends on the target's speed). */

@@ -136,3 +136,49 @@ export function tableCaption(platform: string, scenario: string, connection: str
       : 'first = cold first call of each batch (token fetch + TCP + full TLS), median over batches';
   return `${platform} · ${scenario} · ${connection} connection · times in ms (${first}; cold = cold first calls / batches; token, TLS = medians; mean all = the post's average; p50/p95/p99 = warm calls)`;
 }
+
+/** What an arrival-rate (load) run delivered against what it asked for. */
+export interface LoadDelivery {
+  requestedIterations: number;
+  requestedPerSec: number;
+  achievedIterations: number;
+  achievedPerSec: number;
+  dropped: number;
+  /** 0..1 of the requested iterations that ran. */
+  delivered: number;
+  maxVUs: number;
+  /** Peak initialised VUs seen by the engine (vus_max). */
+  vusMax: number | null;
+  /** Why iterations were dropped, when they were: the VU cap, or services that could not keep up. */
+  cause: 'vu-cap' | 'services' | null;
+}
+
+export function loadDelivery(summary: SummaryLike, requested: { iterations: number; durationSec: number; maxVUs: number }): LoadDelivery {
+  const m = summary.metrics;
+  const achieved = num(m['iterations']?.values['count']) ?? 0;
+  const dropped = num(m['dropped_iterations']?.values['count']) ?? 0;
+  const runSec = (summary.state?.testRunDurationMs ?? requested.durationSec * 1000) / 1000;
+  const vusMax = num(m['vus_max']?.values['max']) ?? num(m['vus_max']?.values['value']);
+  const cause = dropped === 0 ? null : vusMax !== null && vusMax >= requested.maxVUs ? 'vu-cap' : 'services';
+  return {
+    requestedIterations: requested.iterations,
+    requestedPerSec: requested.durationSec > 0 ? requested.iterations / requested.durationSec : 0,
+    achievedIterations: achieved,
+    achievedPerSec: runSec > 0 ? achieved / Math.max(runSec, requested.durationSec) : 0,
+    dropped,
+    delivered: requested.iterations > 0 ? achieved / requested.iterations : 1,
+    maxVUs: requested.maxVUs,
+    vusMax,
+    cause,
+  };
+}
+
+/** The achieved-rate line under the table, and a warning when load was not delivered. */
+export function renderDelivery(d: LoadDelivery): { line: string; warning: string | null } {
+  const line = `load: requested ${d.requestedPerSec.toFixed(1)}/s (${d.requestedIterations} iterations), achieved ${d.achievedPerSec.toFixed(1)}/s (${d.achievedIterations}, ${(d.delivered * 100).toFixed(1)}%), dropped ${d.dropped}, VUs ${d.vusMax ?? '?'}/${d.maxVUs}`;
+  if (d.dropped === 0) return { line, warning: null };
+  const why = d.cause === 'vu-cap'
+    ? `the VU cap was reached (${d.maxVUs} VUs all busy): raise --max-vus`
+    : `the services could not keep up (VUs ${d.vusMax ?? '?'} of ${d.maxVUs} in use, iterations slower than the rate): lower --rate, or read the latencies above as a saturated platform`;
+  return { line, warning: `warning: load not delivered — requested ${d.requestedPerSec.toFixed(1)}/s, achieved ${d.achievedPerSec.toFixed(1)}/s (${d.dropped} iterations dropped); likely cause: ${why}` };
+}

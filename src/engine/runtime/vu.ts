@@ -100,14 +100,18 @@ export class VuRuntime {
       if (mode === 'b') return scriptArrayBuffer(state.jsonParse, buf);
       return buf.toString('utf8');
     };
+    // Each k6 module is built on first import: a VU pays only for what its script uses (thousands of VUs).
+    const made: Record<string, unknown> = {};
+    const lazy = (name: string, make: () => unknown) => ({ get: () => (made[name] ??= make()), enumerable: true });
+    const modules = Object.defineProperties({} as Record<string, unknown>, {
+      k6: lazy('k6', () => createK6Module(state)),
+      'k6/http': lazy('k6/http', () => createHttpModule(state)),
+      'k6/metrics': lazy('k6/metrics', () => createMetricsModule(state)),
+      'k6/execution': lazy('k6/execution', () => createExecutionModule(state)),
+      'k6/encoding': lazy('k6/encoding', () => createEncodingModule()),
+    });
     const scope: VuScope = {
-      modules: {
-        k6: createK6Module(state),
-        'k6/http': createHttpModule(state),
-        'k6/metrics': createMetricsModule(state),
-        'k6/execution': createExecutionModule(state),
-        'k6/encoding': createEncodingModule(),
-      },
+      modules,
       ENV: { ...spec.env },
       VU: spec.idInTest,
       ITER: 0,
