@@ -1,6 +1,7 @@
 // The engine rows of the benchmark (issue 13): `s2s run` at k6's scale, side by side in one run with wrk and —
 // when K6_BIN or a k6 on PATH is there — real k6 on the same pong and the same scripts, printing ours ÷ k6.
 // Speed targets live here, never in tests. Every temp dir and process this file starts is removed or ended.
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { timeCommand } from './procs.ts';
@@ -173,5 +174,73 @@ export async function engineRows(o: EngineBenchOptions): Promise<Row[]> {
       rows.push({ section, what: `ratio s2s run / k6, ${vus} VUs: peak RSS`, unit: 'x', values: rss.map((v, i) => v / (k6Rss[i] ?? Number.NaN)), target: null, command: 'side by side' });
     } else rows.push({ section, what: `real k6, ${vus} VUs`, unit: '', values: [], command: 'k6 run', skipped: k6Skip });
   }
+  return rows;
+}
+
+interface ScenarioRun { code: number | null; summary: any; output: string; wallMs: number }
+
+/** One `npm run scenario:local -- --scenario load …` run into a temp results dir (removed after). */
+async function loadScenario(work: string, args: string[], engine: 'embedded' | 'k6', k6: string | null): Promise<ScenarioRun> {
+  const dir = await mkdtemp(path.join(work, 'load-'));
+  try {
+    const argv = [process.execPath, '--import', 'tsx', 'scripts/scenario.ts', 'local', '--scenario', 'load', ...args, '--engine', engine, '--quiet', '--results-dir', dir];
+    const r = await timeCommand(argv, { cwd: ROOT, timeoutMs: 600_000, env: { ...process.env, ...(k6 ? { K6_BIN: k6 } : {}) } });
+    let summary: any = null;
+    try {
+      const [run] = readdirSync(dir);
+      if (run) summary = JSON.parse(await readFile(path.join(dir, run, 'summary.json'), 'utf8'));
+    } catch {
+      /* reported by the caller */
+    }
+    return { code: r.code, summary, output: r.stdout + r.stderr, wallMs: r.wallMs };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Rows: the project's own `load` scenario on the local platform, both engines in the same run. */
+export async function loadScenarioRows(o: EngineBenchOptions): Promise<Row[]> {
+  const rows: Row[] = [];
+  const section = 'Engine: load scenario';
+  const sec = o.quick ? 10 : 20;
+  const requested = 200 * sec;
+  o.log(`engine: load scenario --rate 200 --max-vus 200 --duration ${sec}s, both engines`);
+  const delivered: Record<'embedded' | 'k6', number[]> = { embedded: [], k6: [] };
+  const p50: Record<'embedded' | 'k6', number[]> = { embedded: [], k6: [] };
+  for (let r = 0; r < o.runs; r++) {
+    for (const engine of o.k6 ? (['embedded', 'k6'] as const) : (['embedded'] as const)) {
+      const run = await loadScenario(o.work, ['--rate', '200', '--max-vus', '200', '--duration', `${sec}s`], engine, o.k6);
+      const its = run.summary?.metrics?.iterations?.values?.count;
+      const med = run.summary?.metrics?.s2s_latency_ms?.values?.med;
+      if (typeof its !== 'number' || typeof med !== 'number') throw new Error(`load scenario (${engine}) wrote no summary (exit ${run.code}): ${run.output.slice(-1500)}`);
+      delivered[engine].push((100 * its) / requested);
+      p50[engine].push(med);
+    }
+  }
+  const cmd = `npm run scenario:local -- --scenario load --rate 200 --max-vus 200 --duration ${sec}s`;
+  rows.push({ section, what: 's2s run: delivered of the requested iterations', unit: '%', values: delivered.embedded, target: { text: '≥ 98%', ok: median(delivered.embedded) >= 98 }, command: `${cmd} --engine embedded` });
+  rows.push({ section, what: 's2s run: warm p50 (s2s_latency_ms)', unit: 'ms', values: p50.embedded, target: null, command: 'same run' });
+  if (delivered.k6.length) {
+    rows.push({ section, what: 'real k6: delivered of the requested iterations', unit: '%', values: delivered.k6, target: null, command: `${cmd} --engine k6` });
+    rows.push({ section, what: 'real k6: warm p50 (s2s_latency_ms)', unit: 'ms', values: p50.k6, target: null, command: 'same run' });
+    const ratio = p50.embedded.map((v, i) => v / (p50.k6[i] ?? Number.NaN));
+    rows.push({ section, what: 'ratio warm p50 s2s run / k6', unit: 'x', values: ratio, target: { text: '≤ 1.5×', ok: median(ratio) <= 1.5 }, command: 'side by side, same platform' });
+  } else rows.push({ section, what: 'real k6: load scenario', unit: '', values: [], command: `${cmd} --engine k6`, skipped: 'k6 is not on PATH and K6_BIN is not set' });
+
+  o.log('engine: load scenario --rate 100, default flags');
+  const dropped: number[] = [];
+  for (let r = 0; r < o.runs; r++) {
+    const run = await loadScenario(o.work, ['--rate', '100', ...(o.quick ? ['--duration', '10s'] : [])], 'embedded', null);
+    const its = run.summary?.metrics?.iterations?.values?.count;
+    if (typeof its !== 'number') throw new Error(`load scenario --rate 100 wrote no summary (exit ${run.code}): ${run.output.slice(-1500)}`);
+    const d = run.summary?.metrics?.dropped_iterations?.values?.count ?? 0;
+    dropped.push((100 * d) / (its + d));
+  }
+  rows.push({ section, what: 's2s run --rate 100 (default --max-vus): dropped', unit: '%', values: dropped, target: { text: '≤ 1%', ok: median(dropped) <= 1 }, command: `npm run scenario:local -- --scenario load --rate 100${o.quick ? ' --duration 10s' : ''}` });
+
+  o.log('engine: load scenario --rate 5000 --max-vus 10');
+  const run = await loadScenario(o.work, ['--rate', '5000', '--max-vus', '10', '--duration', '5s'], 'embedded', null);
+  const warned = /warning: load not delivered/.test(run.output) && /dropped_iterations/.test(run.output);
+  rows.push({ section, what: 's2s run --rate 5000 --max-vus 10: exit code (warned, dropped_iterations crossed)', unit: 'exit', values: [run.code ?? -1], target: { text: `exit 99 with the warning${warned ? '' : ' (warning missing)'}`, ok: run.code === 99 && warned }, command: 'npm run scenario:local -- --scenario load --rate 5000 --max-vus 10 --duration 5s' });
   return rows;
 }

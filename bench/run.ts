@@ -15,7 +15,7 @@ import { stopAll } from '../src/process/supervised.ts';
 import { peakRssMiB, startPing, startPong, timeCommand, type Service } from './procs.ts';
 import { ensureWrk, findK6, runAutocannon, runWrk, type LoadResult } from './tools.ts';
 import { gateSection } from './gate.ts';
-import { engineRows } from './engine.ts';
+import { engineRows, loadScenarioRows } from './engine.ts';
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
 
@@ -67,7 +67,7 @@ const median = (xs: number[]): number => {
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
-export const fmt = (v: number, unit: string): string => (unit === 'ms' ? (Math.abs(v) < 1 ? `${(v * 1000).toFixed(1)} µs` : `${v.toFixed(3)} ms`) : unit === 'x' ? `${v.toFixed(2)}×` : unit === '%' ? `${v.toFixed(2)}%` : `${+v.toFixed(1)} ${unit}`);
+export const fmt = (v: number, unit: string): string => (unit === 'exit' ? `exit ${v}` : unit === 'ms' ? (Math.abs(v) < 1 ? `${(v * 1000).toFixed(1)} µs` : `${v.toFixed(3)} ms`) : unit === 'x' ? `${v.toFixed(2)}×` : unit === '%' ? `${v.toFixed(2)}%` : `${+v.toFixed(1)} ${unit}`);
 /** The value as the table shows it (fmt's rounding): a verdict judges what the reader sees, so "1.30×" meets "≤ 1.30×". */
 export const shown = (v: number, unit: string): number => (unit === 'ms' ? (Math.abs(v) < 1 ? Math.round(v * 1e4) / 1e4 : Math.round(v * 1e3) / 1e3) : unit === 'x' || unit === '%' ? Math.round(v * 100) / 100 : Math.round(v * 10) / 10);
 /** median(values) as shown, against a bar. */
@@ -341,6 +341,9 @@ async function measure(profile: Profile, work: string, log: (s: string) => void)
     await pong.stop();
   }
 
+  // 3b. The project's own load scenario, both engines (starts its own local platform).
+  rows.push(...(await loadScenarioRows({ quick: profile.name !== 'full', runs: 1, pongUrl: '', wrk: wrk.path, k6, log, work })));
+
   // 4. Memory: flat means HDR storage works.
   log('memory');
   const [lo, hi] = profile.memIters;
@@ -419,6 +422,8 @@ async function engineOnly(quick: boolean, outFile: string | undefined): Promise<
   let rows: Row[];
   try {
     rows = await engineRows({ quick, runs: quick ? 1 : profile.runs, pongUrl: pong.url, wrk: wrk.path, k6, log, work });
+    await pong.stop();
+    rows.push(...(await loadScenarioRows({ quick, runs: 1, pongUrl: '', wrk: wrk.path, k6, log, work })));
   } finally {
     await pong.stop();
     await rm(work, { recursive: true, force: true });
