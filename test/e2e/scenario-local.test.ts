@@ -216,7 +216,9 @@ describe('s2s scenario local (end to end)', () => {
   }, RUN_TIMEOUT_MS);
 
   it('load: a short arrival-rate run records inner calls per pair and writes ndjson on request', async () => {
-    const run = await scenario('load', ['local', '--scenario', 'load', '--rate', '10', '--duration', '3s', '--batch-count', '5', '--out-ndjson', '--quiet', ...LOOSE, ...SHARED]);
+    // This test is about recording; delivery is gated by default (dropped_iterations) and a loaded CI host may
+    // drop a few of 30 iterations: loosened here like the latency gates.
+    const run = await scenario('load', ['local', '--scenario', 'load', '--rate', '10', '--duration', '3s', '--batch-count', '5', '--out-ndjson', '--quiet', ...LOOSE, '--threshold', 'dropped_iterations=count<1000000', ...SHARED]);
     expect(run.code, run.output).toBe(0);
     const folder = run.folder as string;
     expect(await readdir(folder)).toContain('metrics.ndjson.gz');

@@ -40,7 +40,9 @@ export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
   private iterationCounter = 0;
   /** Per VU, its iterations in this scenario so far (k6/execution vu.iterationInScenario). */
   private readonly vuIterations = new Map<ExecVU, number>();
-  /** Running iterations by VU (a VU runs one at a time), to cut them off at a hard stop. */
+  /** The scenario's iteration numbering for VUs that loop by themselves: Int32 [next index, limit or -1]. */
+  protected readonly counter = new SharedArrayBuffer(8);
+  /** Running iterations (or loops) by VU (a VU runs one at a time), to cut them off at a hard stop. */
   private readonly inflight = new Map<ExecVU, (r: IterationResult) => void>();
   private doneFlag = false;
 
@@ -52,6 +54,7 @@ export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
     this.env = { ...deps.env, ...config.env };
     this.tags = { ...deps.tags, ...config.tags, scenario: config.name };
     this.metricTags = { group: '', ...this.tags };
+    new Int32Array(this.counter)[1] = -1;
     this.hard.signal.addEventListener('abort', () => {
       for (const vu of [...this.inflight.keys()]) this.cutOff(vu);
     });
@@ -159,6 +162,49 @@ export abstract class Executor<C extends ScenarioConfig = ScenarioConfig> {
     this.completed++;
     this.deps.sink.iteration(this.metricTags, this.clock.now() - startMs, result);
     return true;
+  }
+
+  /**
+   * Iterations back to back on `vu` until the scenario stops starting new ones, in the VU's own thread when it
+   * can loop by itself (no round trip per iteration; its iterations are numbered from `counter`, whose limit
+   * caps shared-iterations). Returns false when the VU cannot: the caller then loops with iterate().
+   */
+  protected async loopOn(vu: ExecVU, maxIterations: number, totalIterations: number, durationMs: number): Promise<boolean> {
+    if (!vu.runLoop) return false;
+    const startMs = this.startedAtMs ?? this.clock.now();
+    const firstInScenario = this.vuIterations.get(vu) ?? 0;
+    const cut = await new Promise<boolean>((resolve) => {
+      this.inflight.set(vu, () => resolve(true));
+      vu.runLoop!({
+        base: { scenario: { name: this.config.name, executor: this.config.executor, startTimeMs: Date.now() - (this.clock.now() - startMs) }, tags: this.tags, env: this.env, exec: this.config.exec },
+        counter: this.counter,
+        maxIterations,
+        soft: this.soft.signal,
+        hard: this.hard.signal,
+        durationMs,
+        totalIterations,
+        firstInScenario,
+        onIteration: (result, ms) => {
+          this.vuIterations.set(vu, (this.vuIterations.get(vu) ?? 0) + 1);
+          if (result.interrupted) this.interrupted++;
+          else {
+            this.completed++;
+            this.deps.sink.iteration(this.metricTags, ms, result);
+          }
+        },
+      }).then(() => resolve(false), () => resolve(false));
+    });
+    this.inflight.delete(vu);
+    if (cut) this.lost.add(vu);
+    return true;
+  }
+
+  /** Iterations started from `counter` so far (capped by its limit). */
+  protected counterStarted(): number {
+    const c = new Int32Array(this.counter);
+    const next = Atomics.load(c, 0);
+    const limit = Atomics.load(c, 1);
+    return limit >= 0 ? Math.min(next, limit) : next;
   }
 
   /** Ends `vu`'s running iteration now, as interrupted (its VU is not reused: it may still be busy). */

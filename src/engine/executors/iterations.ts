@@ -13,9 +13,12 @@ export class SharedIterations extends Executor<Shared> {
 
   protected async execute(): Promise<void> {
     const vus = await this.deps.vus.take(this.config.vus);
+    new Int32Array(this.counter)[1] = this.config.iterations;
     const loop = async (vu: ExecVU) => {
       this.active++;
       try {
+        // VUs that loop by themselves pull from the shared counter (its limit is the shared count).
+        if (await this.loopOn(vu, Infinity, this.config.iterations, 0)) return;
         while (!this.stopping && this.started < this.config.iterations) {
           this.started++;
           await this.iterate(vu);
@@ -27,7 +30,7 @@ export class SharedIterations extends Executor<Shared> {
     await this.drive(Promise.all(vus.map(loop)), this.config.maxDuration, this.config.gracefulStop);
     this.release(vus);
     // k6 counts what maxDuration left unstarted as dropped_iterations.
-    if (!this.stoppedFromOutside()) this.emitDropped(this.config.iterations - this.started);
+    if (!this.stoppedFromOutside()) this.emitDropped(this.config.iterations - this.started - this.counterStarted());
   }
 
   protected override fraction(): number {
@@ -50,6 +53,7 @@ export class PerVuIterations extends Executor<PerVu> {
     const loop = async (vu: ExecVU) => {
       this.active++;
       try {
+        if (await this.loopOn(vu, this.config.iterations, this.config.iterations * this.config.vus, 0)) return;
         for (let i = 0; i < this.config.iterations && !this.stopping; i++) {
           started++;
           await this.iterate(vu);
@@ -60,7 +64,7 @@ export class PerVuIterations extends Executor<PerVu> {
     };
     await this.drive(Promise.all(vus.map(loop)), this.config.maxDuration, this.config.gracefulStop);
     this.release(vus);
-    if (!this.stoppedFromOutside()) this.emitDropped(this.config.iterations * this.config.vus - started);
+    if (!this.stoppedFromOutside()) this.emitDropped(this.config.iterations * this.config.vus - started - this.counterStarted());
   }
 
   protected override fraction(): number {

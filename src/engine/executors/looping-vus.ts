@@ -19,7 +19,7 @@ export class ConstantVus extends Executor<Constant> {
     const loop = async (vu: ExecVU) => {
       this.active++;
       try {
-        while (!this.stopping) await this.iterate(vu);
+        if (!(await this.loopOn(vu, Infinity, 0, this.config.duration))) while (!this.stopping) await this.iterate(vu);
       } finally {
         this.active--;
       }

@@ -19,10 +19,34 @@ export interface IterationResult {
   interrupted: boolean;
 }
 
+/**
+ * Iterations back to back on one VU where the VU lives (no round trip to the scheduler per iteration). The
+ * scenario's iterations are numbered from `counter` (Int32 [next index, limit or -1], shared by its VUs).
+ */
+export interface LoopSpec {
+  base: { scenario: { name: string; executor: string; startTimeMs: number }; tags: Record<string, string>; env: Record<string, string>; exec: string };
+  counter: SharedArrayBuffer;
+  /** Iterations this VU may run (per-vu-iterations), or Infinity. */
+  maxIterations: number;
+  /** Aborted: start no new iteration. */
+  soft: AbortSignal;
+  /** Aborted: interrupt the running iteration. */
+  hard: AbortSignal;
+  /** For exec.scenario.progress: a duration-bound scenario's length (ms), else 0 and the total iteration count. */
+  durationMs: number;
+  totalIterations: number;
+  /** The VU's iterations in this scenario before this loop (k6/execution vu.iterationInScenario counts per VU). */
+  firstInScenario: number;
+  /** Every finished iteration, its duration measured where it ran. */
+  onIteration(result: IterationResult, durationMs: number): void;
+}
+
 export interface ExecVU {
   idInInstance: number;
   idInTest: number;
   runIteration(ctx: IterationContext): Promise<IterationResult>;
+  /** Optional: VUs that can loop by themselves (the runtime's do; the executor tests' fakes need not). */
+  runLoop?(spec: LoopSpec): Promise<void>;
 }
 
 /** Shared by all scenarios: idle VUs are handed out and given back; new ones are initialised on demand. */

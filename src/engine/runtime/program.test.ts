@@ -402,6 +402,40 @@ describe('lifecycle and stopping', () => {
 });
 
 describe('VU threads', () => {
+  it('VUs loop by themselves: iterations numbered from the shared counter, capped by its limit, then a soft stop ends an open loop', async () => {
+    const file = writeScript('loop.js', `import exec from 'k6/execution'; import { sleep } from 'k6';
+      export default function () { console.log(String(exec.scenario.iterationInTest)); sleep(0.001); }`);
+    const h = await harness(file, { threads: 2 });
+    try {
+      const vus = await Promise.all([1, 2].map((i) => h.program.createVU(i, i)));
+      const spec = (counter: SharedArrayBuffer, soft: AbortSignal, done: Array<{ ok: boolean; ms: number }>) => ({
+        base: { scenario: { name: 'loop', executor: 'shared-iterations', startTimeMs: Date.now() }, tags: { scenario: 'loop' }, env: {}, exec: 'default' },
+        counter, maxIterations: Infinity, soft, hard: new AbortController().signal, durationMs: 0, totalIterations: 5, firstInScenario: 0,
+        onIteration: (r: { ok: boolean }, ms: number) => done.push({ ok: r.ok, ms }),
+      });
+      const limited = new SharedArrayBuffer(8);
+      new Int32Array(limited)[1] = 5;
+      const done: Array<{ ok: boolean; ms: number }> = [];
+      await Promise.all(vus.map((vu) => vu.runLoop(spec(limited, new AbortController().signal, done))));
+      expect(done).toHaveLength(5);
+      expect(done.every((d) => d.ok && d.ms > 0)).toBe(true);
+      expect(h.logs.map((l) => Number(l.msg)).sort()).toEqual([0, 1, 2, 3, 4]);
+      // No limit: runs until the soft stop; the iteration in flight finishes and counts.
+      const open = new SharedArrayBuffer(8);
+      new Int32Array(open)[1] = -1;
+      const soft = new AbortController();
+      const more: Array<{ ok: boolean; ms: number }> = [];
+      const looping = vus[0]!.runLoop(spec(open, soft.signal, more));
+      await new Promise<void>((resolve) => { const t = setInterval(() => { if (more.length >= 3) { clearInterval(t); resolve(); } }, 5); });
+      soft.abort();
+      await looping;
+      expect(more.length).toBeGreaterThanOrEqual(3);
+      expect(more.every((d) => d.ok)).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('VUs are spread over the threads; samples and tags are the same on one thread or two', async () => {
     const file = writeScript('threads-spread.js', `import http from 'k6/http';
       export default function () { http.get(__ENV.BASE + '/status?code=204'); console.log(String(__VU)); }`);

@@ -10,7 +10,7 @@ import { GroupTree, type GroupNode } from './group-tree.ts';
 import { EMPTY_INSTANCE, type InstanceInfo, type MetricContains, type MetricKind, type TagSet, type VuHost } from './host.ts';
 import { liftBundle, Realm } from './realm.ts';
 import { startWorker } from './threads.ts';
-import { DONE_FIELDS, RUN_FIELDS, type FromThread, type FromThreadMany, type RunContext, type StopCellRef, type ThreadBatch, type ThreadInit, type ToThread, type ToThreadMany } from './thread-protocol.ts';
+import { DONE_FIELDS, ITER_FIELDS, RUN_FIELDS, type FromThread, type FromThreadMany, type RunContext, type StopCellRef, type ThreadBatch, type ThreadInit, type ToThread, type ToThreadMany } from './thread-protocol.ts';
 import { describeError, formatArgs, VuRuntime, type IterationOutcome } from './vu.ts';
 
 /** The part of B2's MetricRegistry the runtime uses (structurally compatible with it). */
@@ -37,13 +37,14 @@ export interface LoadOptions {
 }
 
 // The scheduler's side of the VU contract: one definition, in the executors' types.
-import type { IterationContext, IterationResult } from '../executors/types.ts';
-export type { IterationContext, IterationResult };
+import type { IterationContext, IterationResult, LoopSpec } from '../executors/types.ts';
+export type { IterationContext, IterationResult, LoopSpec };
 
 export interface VU {
   idInInstance: number;
   idInTest: number;
   runIteration(ctx: IterationContext): Promise<IterationResult>;
+  runLoop(spec: LoopSpec): Promise<void>;
 }
 
 export interface Program {
@@ -78,20 +79,24 @@ export function defaultThreads(): number {
   return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
 }
 
-/** Stop cells (one Int32 per VU) are handed out from shared blocks, so 5000 VUs do not make 5000 buffers. */
+/** Stop cells (a hard and a soft Int32 per VU) are handed out from shared blocks: 5000 VUs, not 5000 buffers. */
 class StopCells {
   private block: SharedArrayBuffer | undefined;
   private used = 0;
-  private static readonly PER_BLOCK = 1024;
-  next(): { ref: StopCellRef; cell: Int32Array } {
+  private static readonly PER_BLOCK = 2048;
+  next(): StopPair {
     if (!this.block || this.used === StopCells.PER_BLOCK) {
       this.block = new SharedArrayBuffer(4 * StopCells.PER_BLOCK);
       this.used = 0;
     }
-    const index = this.used++;
-    return { ref: { buffer: this.block, index }, cell: new Int32Array(this.block, index * 4, 1) };
+    const index = this.used;
+    this.used += 2;
+    return { ref: { buffer: this.block, index }, cell: new Int32Array(this.block, index * 4, 1), soft: new Int32Array(this.block, (index + 1) * 4, 1) };
   }
 }
+
+interface StopPair { ref: StopCellRef; cell: Int32Array; soft: Int32Array }
+interface PendingLoop { onIteration: LoopSpec['onIteration']; resolve: () => void }
 
 function defaultLog(level: string, msg: string): void {
   process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(msg)} source=console\n`);
@@ -148,7 +153,8 @@ class VuThread {
   private readonly pending = new Map<string, Pending>();
   private readonly creating = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private readonly calls = new Map<number, (r: CallResult) => void>();
-  private readonly stopCells = new Map<number, Int32Array>();
+  private readonly stopCells = new Map<number, StopPair>();
+  private readonly loops = new Map<string, PendingLoop>();
   private seq = 0;
   private setupSent: string | undefined = undefined;
   private dead: string | undefined;
@@ -173,6 +179,12 @@ class VuThread {
           this.pending.delete(key);
         }
       }
+      const it = m.iters;
+      if (it) {
+        for (let i = 0; i < it.length; i += ITER_FIELDS) {
+          this.loops.get(`${it[i]}:${it[i + 1]}`)?.onIteration({ ok: it[i + 2] !== 1, interrupted: it[i + 2] === 1 }, it[i + 3]!);
+        }
+      }
       for (const one of m.list) this.onMessage(one);
     });
     worker.on('error', (err) => this.die(`VU thread ${index} crashed: ${err.message}`));
@@ -188,6 +200,8 @@ class VuThread {
     this.creating.clear();
     for (const c of this.calls.values()) c({ ok: false, error: why, aborted: false });
     this.calls.clear();
+    for (const l of this.loops.values()) l.resolve();
+    this.loops.clear();
   }
 
   private onMessage(m: FromThread): void {
@@ -196,6 +210,15 @@ class VuThread {
         const key = `${m.id}:${m.seq}`;
         this.pending.get(key)?.resolve(m.outcome);
         this.pending.delete(key);
+        break;
+      }
+      case 'iter':
+        this.loops.get(`${m.id}:${m.seq}`)?.onIteration(m.outcome, m.durationMs);
+        break;
+      case 'loopDone': {
+        const key = `${m.id}:${m.seq}`;
+        this.loops.get(key)?.resolve();
+        this.loops.delete(key);
         break;
       }
       case 'created':
@@ -261,7 +284,7 @@ class VuThread {
     });
   }
 
-  private contextId(ctx: IterationContext): number {
+  private contextId(ctx: Pick<IterationContext, 'tags' | 'env' | 'exec'> & { scenario: { name: string; executor: string } }): number {
     for (const c of this.contexts) {
       if (c.tags === ctx.tags && c.env === ctx.env && c.exec === ctx.exec && c.scenario.name === ctx.scenario.name && c.scenario.executor === ctx.scenario.executor) return c.id;
     }
@@ -272,9 +295,9 @@ class VuThread {
     return id;
   }
 
-  create(id: number, idInInstance: number, idInTest: number, stop: { ref: StopCellRef; cell: Int32Array }): Promise<void> {
+  create(id: number, idInInstance: number, idInTest: number, stop: StopPair): Promise<void> {
     if (this.dead) return Promise.reject(new ScriptError(this.dead));
-    this.stopCells.set(id, stop.cell);
+    this.stopCells.set(id, stop);
     return new Promise((resolve, reject) => {
       this.creating.set(id, { resolve, reject });
       this.send({ t: 'create', id, idInInstance, idInTest, stop: stop.ref });
@@ -289,7 +312,7 @@ class VuThread {
     }
     const seq = ++this.seq;
     const ctxId = this.contextId(ctx);
-    const cell = this.stopCells.get(id);
+    const cell = this.stopCells.get(id)?.cell;
     if (cell) Atomics.store(cell, 0, 0);
     return new Promise<IterationOutcome>((resolve) => {
       const onAbort = (): void => {
@@ -310,6 +333,49 @@ class VuThread {
       this.instanceOut = instance;
       this.queueFlush();
       if (ctx.signal.aborted) onAbort();
+    });
+  }
+
+  /** Iterations back to back in the VU's thread (see LoopWire); resolves when the loop has ended there. */
+  loop(id: number, spec: LoopSpec, instance: InstanceInfo, setupJson: string | undefined): Promise<void> {
+    if (this.dead) return Promise.resolve();
+    if (setupJson !== this.setupSent) {
+      this.setupSent = setupJson;
+      this.send({ t: 'setup', json: setupJson });
+    }
+    const seq = ++this.seq;
+    const ctxId = this.contextId(spec.base);
+    const pair = this.stopCells.get(id);
+    if (pair) {
+      Atomics.store(pair.cell, 0, 0);
+      Atomics.store(pair.soft, 0, 0);
+    }
+    return new Promise<void>((resolve) => {
+      const onSoft = (): void => {
+        if (pair) Atomics.store(pair.soft, 0, 1);
+      };
+      const onHard = (): void => {
+        if (pair) Atomics.store(pair.cell, 0, 1);
+        this.stopsOut.push(id);
+        this.queueFlush();
+      };
+      const unwatchSoft = watchAbort(spec.soft, onSoft);
+      const unwatchHard = watchAbort(spec.hard, onHard);
+      this.loops.set(`${id}:${seq}`, {
+        onIteration: spec.onIteration,
+        resolve: () => {
+          unwatchSoft();
+          unwatchHard();
+          resolve();
+        },
+      });
+      this.instanceOut = instance;
+      this.send({
+        t: 'loop', id, seq, ctxId, counter: spec.counter, max: Number.isFinite(spec.maxIterations) ? spec.maxIterations : -1,
+        startTimeMs: spec.base.scenario.startTimeMs, durationMs: spec.durationMs, totalIterations: spec.totalIterations, firstInScenario: spec.firstInScenario,
+      });
+      if (spec.soft.aborted) onSoft();
+      if (spec.hard.aborted) onHard();
     });
   }
 
@@ -463,6 +529,8 @@ class ScriptProgram implements Program {
         // An exception that ended the iteration is in `outcome.error`: the scheduler logs it (with k6's fields).
         return await t.run(id, ctx, this.opts.instance?.() ?? EMPTY_INSTANCE, this.setupJson);
       },
+      // Iteration errors reach the scheduler in each outcome; it logs them (with k6's fields).
+      runLoop: (spec) => t.loop(id, spec, this.opts.instance?.() ?? EMPTY_INSTANCE, this.setupJson),
     };
   }
 

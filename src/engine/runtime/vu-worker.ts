@@ -7,7 +7,7 @@ import { EMPTY_INSTANCE, type InstanceInfo, type MetricContains, type MetricKind
 import { Realm } from './realm.ts';
 import { describeError, formatArgs, VuRuntime } from './vu.ts';
 import type { IterationInput } from './vu-state.ts';
-import { DONE_FIELDS, RUN_FIELDS, type FromThread, type FromThreadMany, type RunContext, type ThreadBatch, type ThreadInit, type ToThread, type ToThreadMany, type TreeOp } from './thread-protocol.ts';
+import { RUN_FIELDS, type FromThread, type LoopWire, type FromThreadMany, type RunContext, type ThreadBatch, type ThreadInit, type ToThread, type ToThreadMany, type TreeOp } from './thread-protocol.ts';
 
 const init = workerData as ThreadInit;
 const port = parentPort as MessagePort;
@@ -15,6 +15,8 @@ const vus = new Map<number, VuRuntime>();
 const controllers = new Map<number, AbortController>();
 /** VUs with an iteration in flight: a stop for a VU between iterations must not poison its next one. */
 const running = new Set<number>();
+const softCells = new Map<number, Int32Array>();
+const contexts = new Map<number, RunContext>();
 let instance: InstanceInfo = EMPTY_INSTANCE;
 let setupJson: string | undefined;
 
@@ -57,6 +59,7 @@ let defs: Array<[string, MetricKind, MetricContains]> = [];
 let tree = new Map<string, TreeOp>();
 let outbox: FromThread[] = [];
 let doneOut: number[] = [];
+let itersOut: number[] = [];
 let flushQueued = false;
 const localDefs = new Map<string, { type: MetricKind; contains: MetricContains }>();
 
@@ -75,14 +78,17 @@ function takeBatch(): ThreadBatch | undefined {
 function flush(): void {
   flushQueued = false;
   const batch = takeBatch();
-  if (!batch && outbox.length === 0 && doneOut.length === 0) return;
+  if (!batch && outbox.length === 0 && doneOut.length === 0 && itersOut.length === 0) return;
   const done = doneOut.length > 0 ? new Float64Array(doneOut) : undefined;
-  const msg: FromThreadMany = { t: 'many', list: outbox, done, batch };
+  const iters = itersOut.length > 0 ? new Float64Array(itersOut) : undefined;
+  const msg: FromThreadMany = { t: 'many', list: outbox, done, iters, batch };
   outbox = [];
   doneOut = [];
+  itersOut = [];
   const transfer: ArrayBuffer[] = [];
   if (batch) transfer.push(batch.samples.buffer as ArrayBuffer);
   if (done) transfer.push(done.buffer as ArrayBuffer);
+  if (iters) transfer.push(iters.buffer as ArrayBuffer);
   port.postMessage(msg, transfer);
 }
 
@@ -182,6 +188,67 @@ async function run(id: number, seq: number, input: IterationInput): Promise<void
   } else post({ t: 'done', id, seq, outcome });
 }
 
+/** setImmediate as a promise: lets timers, I/O and messages run. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** How long a loop whose iterations never wait may run before it lets the event loop turn. */
+const MAX_TURN_MS = 10;
+let lastTurnMs = performance.now();
+
+async function loop(m: LoopWire): Promise<void> {
+  const { id, seq } = m;
+  const vu = vus.get(id);
+  const ctx = contexts.get(m.ctxId);
+  const soft = softCells.get(id);
+  if (!vu || !ctx || !soft) {
+    post({ t: 'iter', id, seq, outcome: { ok: false, interrupted: true, error: `VU ${id} cannot loop in this thread` }, durationMs: 0 });
+    post({ t: 'loopDone', id, seq });
+    return;
+  }
+  const counter = new Int32Array(m.counter, 0, 2);
+  const hard = vu.state.stopCell as Int32Array;
+  running.add(id);
+  try {
+    for (let n = 0; m.max < 0 || n < m.max; n++) {
+      if (Atomics.load(soft, 0) !== 0 || Atomics.load(hard, 0) !== 0) break;
+      const index = Atomics.add(counter, 0, 1);
+      const limit = Atomics.load(counter, 1);
+      if (limit >= 0 && index >= limit) break;
+      let ac = controllers.get(id);
+      if (!ac || ac.signal.aborted) {
+        ac = new AbortController();
+        controllers.set(id, ac);
+      }
+      const progress = m.durationMs > 0 ? Math.min(1, (Date.now() - m.startTimeMs) / m.durationMs) : m.totalIterations > 0 ? index / m.totalIterations : 0;
+      const input: IterationInput = {
+        scenario: { name: ctx.scenario.name, executor: ctx.scenario.executor, startTimeMs: m.startTimeMs, iterationInInstance: index, iterationInTest: index, progress },
+        iterationInScenario: m.firstInScenario + n,
+        tags: ctx.tags,
+        env: ctx.env,
+        exec: ctx.exec,
+      };
+      vu.setSetupData(setupJson);
+      const t0 = performance.now();
+      const outcome = await vu.runIteration(input, ac.signal);
+      const durationMs = performance.now() - t0;
+      if (outcome.error === undefined && (outcome.ok || outcome.interrupted)) {
+        itersOut.push(id, seq, outcome.interrupted ? 1 : 0, durationMs);
+        queueFlush();
+        if (itersOut.length >= SAMPLE_LIMIT) flush();
+      } else post({ t: 'iter', id, seq, outcome, durationMs });
+      if (outcome.interrupted) break;
+      // Iterations that never wait resolve in microtasks: let timers, messages and the other VUs run.
+      const now = performance.now();
+      if (now - lastTurnMs > MAX_TURN_MS) {
+        await nextTurn();
+        lastTurnMs = performance.now();
+      }
+    }
+  } finally {
+    running.delete(id);
+    post({ t: 'loopDone', id, seq });
+  }
+}
+
 let lifecycleVu: VuRuntime | undefined;
 
 /** Plain-data form of what handleSummary returns (ArrayBuffers become text). */
@@ -216,6 +283,7 @@ function handle(m: ToThread): void {
         const cell = new Int32Array(m.stop.buffer, m.stop.index * 4, 1);
         const vu = new VuRuntime({ ...init.vu, idInInstance: m.idInInstance, idInTest: m.idInTest, vuKey: `${init.threadIndex}:${m.id}` }, host, realm, cell);
         vus.set(m.id, vu);
+        softCells.set(m.id, new Int32Array(m.stop.buffer, (m.stop.index + 1) * 4, 1));
         post({ t: 'created', id: m.id });
       } catch (err) {
         post({ t: 'createError', id: m.id, error: err instanceof ScriptError ? err.message : describeError(err, init.vu.scriptPath, init.vu.lineMap) });
@@ -224,6 +292,9 @@ function handle(m: ToThread): void {
     }
     case 'ctx':
       contexts.set(m.ctxId, m.ctx);
+      break;
+    case 'loop':
+      void loop(m);
       break;
     case 'setup':
       setupJson = m.json;
@@ -238,7 +309,6 @@ function handle(m: ToThread): void {
   }
 }
 
-const contexts = new Map<number, RunContext>();
 
 port.on('message', (m: ToThreadMany) => {
   for (const one of m.list) handle(one);
