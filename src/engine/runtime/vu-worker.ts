@@ -192,7 +192,8 @@ async function run(id: number, seq: number, input: IterationInput): Promise<void
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** How long a loop whose iterations never wait may run before it lets the event loop turn. */
 const MAX_TURN_MS = 10;
-let lastTurnMs = performance.now();
+/** An iteration shorter than this is taken as one that never waited (a wait goes through the event loop). */
+const SYNC_ITERATION_MS = 1;
 
 async function loop(m: LoopWire): Promise<void> {
   const { id, seq } = m;
@@ -207,6 +208,7 @@ async function loop(m: LoopWire): Promise<void> {
   const counter = new Int32Array(m.counter, 0, 2);
   const hard = vu.state.stopCell as Int32Array;
   running.add(id);
+  let syncMs = 0;
   try {
     for (let n = 0; m.max < 0 || n < m.max; n++) {
       if (Atomics.load(soft, 0) !== 0 || Atomics.load(hard, 0) !== 0) break;
@@ -236,11 +238,12 @@ async function loop(m: LoopWire): Promise<void> {
         if (itersOut.length >= SAMPLE_LIMIT) flush();
       } else post({ t: 'iter', id, seq, outcome, durationMs });
       if (outcome.interrupted) break;
-      // Iterations that never wait resolve in microtasks: let timers, messages and the other VUs run.
-      const now = performance.now();
-      if (now - lastTurnMs > MAX_TURN_MS) {
+      // Iterations that never wait resolve in microtasks: after MAX_TURN_MS of those, let timers, messages and
+      // the other VUs run (one that waited already let them).
+      syncMs = durationMs < SYNC_ITERATION_MS ? syncMs + durationMs : 0;
+      if (syncMs > MAX_TURN_MS) {
         await nextTurn();
-        lastTurnMs = performance.now();
+        syncMs = 0;
       }
     }
   } finally {
