@@ -134,6 +134,17 @@ class OriginPool {
 /** Keep-alive pools of one VU, by origin and TLS verification. */
 export class AgentPool {
   private readonly pools = new Map<string, OriginPool>();
+  /** Parsed URLs of this VU's recent requests (a script asks for the same few URLs again and again). */
+  private readonly urls = new Map<string, URL>();
+  parse(url: string): URL {
+    let u = this.urls.get(url);
+    if (!u) {
+      u = new URL(url);
+      if (this.urls.size >= 64) this.urls.clear();
+      this.urls.set(url, u);
+    }
+    return u;
+  }
   get(origin: string, insecure: boolean): OriginPool {
     const key = insecure ? `!${origin}` : origin;
     let p = this.pools.get(key);
@@ -217,9 +228,15 @@ function safeHost(url: string): string {
   }
 }
 
-/** Canonical header name as Go (and so k6) prints it: content-type → Content-Type. */
+const canonical = new Map<string, string>();
+/** Canonical header name as Go (and so k6) prints it: content-type → Content-Type (memoised: names repeat). */
 export function canonicalHeader(name: string): string {
-  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase());
+  let c = canonical.get(name);
+  if (c === undefined) {
+    c = name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, d: string, ch: string) => d + ch.toUpperCase());
+    if (canonical.size < 4096) canonical.set(name, c);
+  }
+  return c;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -269,7 +286,7 @@ function performHop(spec: RequestSpec, agents: AgentPool, signal?: AbortSignal):
       endTimeMs: performance.timeOrigin + performance.now(), requestHeaders: spec.headers, ...partial,
     });
     try {
-      url = new URL(spec.url);
+      url = agents.parse(spec.url);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw Object.assign(new Error(`unsupported protocol ${url.protocol}`), { code: 'S2S_BAD_URL' });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
