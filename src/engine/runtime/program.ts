@@ -180,6 +180,11 @@ class VuThread {
         }
       }
       const it = m.iters;
+      // Looping VUs read exec.instance from the thread's last snapshot: refresh it as their iterations come in.
+      if (it && this.loops.size > 0) {
+        this.instanceOut = this.program.instanceNow();
+        this.queueFlush();
+      }
       if (it) {
         for (let i = 0; i < it.length; i += ITER_FIELDS) {
           this.loops.get(`${it[i]}:${it[i + 1]}`)?.onIteration({ ok: it[i + 2] !== 1, interrupted: it[i + 2] === 1 }, it[i + 3]!);
@@ -461,6 +466,11 @@ class ScriptProgram implements Program {
 
   testOptions(): Record<string, unknown> {
     return this.opts.testOptions?.() ?? this.options;
+  }
+
+  /** exec.instance as the scheduler sees it now. */
+  instanceNow(): InstanceInfo {
+    return this.opts.instance?.() ?? EMPTY_INSTANCE;
   }
 
   log(level: string, msg: string): void {

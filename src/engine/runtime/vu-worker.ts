@@ -314,8 +314,9 @@ function handle(m: ToThread): void {
 
 
 port.on('message', (m: ToThreadMany) => {
-  for (const one of m.list) handle(one);
+  // Before the list: a loop it starts runs its first iteration at once and reads exec.instance.
   if (m.instance) instance = m.instance;
+  for (const one of m.list) handle(one);
   const r = m.runs;
   if (r) {
     for (let i = 0; i < r.length; i += RUN_FIELDS) {
