@@ -59,6 +59,8 @@ export default function () { http.get(__ENV.URL); sleep(1); }
 
 export interface EngineBenchOptions {
   quick: boolean;
+  /** Smallest sizes (the suite's `--smoke`: the rows must run, their numbers mean nothing). */
+  smoke?: boolean;
   /** The bench run's temp folder (removed by the bench at the end, on failure too). */
   work: string;
   runs: number;
@@ -84,7 +86,7 @@ function rateOf(r: EngineRun, what: string): number {
 export async function engineRows(o: EngineBenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
   const url = `${o.pongUrl}/pong`;
-  const sec = o.quick ? 3 : 5;
+  const sec = o.smoke ? 1 : o.quick ? 3 : 5;
   const section = 'Engine at scale';
   const k6Skip = o.k6 ? 'k6 run failed' : 'k6 is not on PATH and K6_BIN is not set';
 
@@ -128,7 +130,7 @@ export async function engineRows(o: EngineBenchOptions): Promise<Row[]> {
   }
 
   // 2. Many sleeping VUs: http.get + sleep(1), what nearly every k6 script does.
-  const scaleSec = o.quick ? 5 : 15;
+  const scaleSec = o.smoke ? 2 : o.quick ? 5 : 15;
   for (const vus of [1000, 5000]) {
     o.log(`engine: ${vus} VUs, http.get + sleep(1), ${scaleSec}s`);
     const ideal = vus * scaleSec;
@@ -202,7 +204,7 @@ async function loadScenario(work: string, args: string[], engine: 'embedded' | '
 export async function loadScenarioRows(o: EngineBenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
   const section = 'Engine: load scenario';
-  const sec = o.quick ? 10 : 20;
+  const sec = o.smoke ? 2 : o.quick ? 10 : 20;
   const requested = 200 * sec;
   o.log(`engine: load scenario --rate 200 --max-vus 200 --duration ${sec}s, both engines`);
   const delivered: Record<'embedded' | 'k6', number[]> = { embedded: [], k6: [] };
@@ -230,7 +232,7 @@ export async function loadScenarioRows(o: EngineBenchOptions): Promise<Row[]> {
   o.log('engine: load scenario --rate 100, default flags');
   const dropped: number[] = [];
   for (let r = 0; r < o.runs; r++) {
-    const run = await loadScenario(o.work, ['--rate', '100', ...(o.quick ? ['--duration', '10s'] : [])], 'embedded', null);
+    const run = await loadScenario(o.work, ['--rate', '100', ...(o.smoke ? ['--duration', '2s'] : o.quick ? ['--duration', '10s'] : [])], 'embedded', null);
     const its = run.summary?.metrics?.iterations?.values?.count;
     if (typeof its !== 'number') throw new Error(`load scenario --rate 100 wrote no summary (exit ${run.code}): ${run.output.slice(-1500)}`);
     const d = run.summary?.metrics?.dropped_iterations?.values?.count ?? 0;
@@ -239,7 +241,7 @@ export async function loadScenarioRows(o: EngineBenchOptions): Promise<Row[]> {
   rows.push({ section, what: 's2s run --rate 100 (default --max-vus): dropped', unit: '%', values: dropped, target: { text: '≤ 1%', ok: median(dropped) <= 1 }, command: `npm run scenario:local -- --scenario load --rate 100${o.quick ? ' --duration 10s' : ''}` });
 
   o.log('engine: load scenario --rate 5000 --max-vus 10');
-  const run = await loadScenario(o.work, ['--rate', '5000', '--max-vus', '10', '--duration', '5s'], 'embedded', null);
+  const run = await loadScenario(o.work, ['--rate', '5000', '--max-vus', '10', '--duration', o.smoke ? '2s' : '5s'], 'embedded', null);
   const warned = /warning: load not delivered/.test(run.output) && /dropped_iterations/.test(run.output);
   rows.push({ section, what: 's2s run --rate 5000 --max-vus 10: exit code (warned, dropped_iterations crossed)', unit: 'exit', values: [run.code ?? -1], target: { text: `exit 99 with the warning${warned ? '' : ' (warning missing)'}`, ok: run.code === 99 && warned }, command: 'npm run scenario:local -- --scenario load --rate 5000 --max-vus 10 --duration 5s' });
   return rows;

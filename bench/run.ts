@@ -173,7 +173,7 @@ async function dashboardMemoryRows(profile: Profile, work: string, log: (s: stri
   ];
 }
 
-const USAGE = `Usage: npm run bench [-- --quick | --smoke] [--only dashboard|gate] [--out FILE]
+const USAGE = `Usage: npm run bench [-- --quick | --smoke] [--only dashboard|gate|engine] [--out FILE]
   (full)   3 runs per row (memory: 1), written to BENCHMARKS.md (and BENCHMARKS.json)
   --quick  one short run of each row (about a minute), written to results/bench/quick.md
   --smoke  every row once at the smallest size, to check the bench runs (the test suite uses it); its
@@ -181,6 +181,8 @@ const USAGE = `Usage: npm run bench [-- --quick | --smoke] [--only dashboard|gat
   --only dashboard  only the dashboard memory rows (3 runs), written to results/bench/dashboard.md
   --only gate       only the gate section (20 same-build and 20 2-ms pairs of real local runs; 3 with --quick),
                     written to results/bench/gate.md
+  --only engine     only the engine rows (bench/engine.ts: tight loops, 1000/5000 VUs, the load scenario),
+                    written to results/bench/engine.md; with K6_BIN (or k6 on PATH) real k6 runs beside them
   --out F  write the table to F (and the raw values to F with .json)
   -h, --help  this text`;
 
@@ -188,7 +190,7 @@ export interface BenchFlags {
   help: boolean;
   profile: ProfileName;
   /** Run one section alone. */
-  only: 'dashboard' | 'gate' | undefined;
+  only: 'dashboard' | 'gate' | 'engine' | undefined;
   out: string | undefined;
 }
 
@@ -196,7 +198,7 @@ export interface BenchFlags {
 export function parseBenchFlags(argv: readonly string[]): BenchFlags {
   const { values } = parseFlags(argv, { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.quick && values.smoke) throw new FlagError('--quick and --smoke exclude each other: choose one profile');
-  if (values.only !== undefined && values.only !== 'dashboard' && values.only !== 'gate') throw valueError('only', values.only, 'the sections that run alone are "dashboard" and "gate"');
+  if (values.only !== undefined && values.only !== 'dashboard' && values.only !== 'gate' && values.only !== 'engine') throw valueError('only', values.only, 'the sections that run alone are "dashboard", "gate" and "engine"');
   return { help: values.help ?? false, profile: values.smoke ? 'smoke' : values.quick ? 'quick' : 'full', only: values.only as BenchFlags['only'], out: values.out };
 }
 
@@ -228,7 +230,9 @@ async function main(): Promise<number> {
         ? { rows: await dashboardMemoryRows(profile, work, log), started: new Date(), wrk: null, k6: null }
         : flags.only === 'gate'
           ? { rows: await gateSection(profile.gatePairs, log, work), started: new Date(), wrk: null, k6: null }
-          : await measure(profile, work, log);
+          : flags.only === 'engine'
+            ? await engineOnly(profile, work, log)
+            : await measure(profile, work, log);
     const md = renderMarkdown(m.rows, { profile, started: m.started, wrk: m.wrk, k6: m.k6, analysis: flags.only !== 'gate' });
     await mkdir(path.dirname(out), { recursive: true });
     await writeFile(out, md);
@@ -315,7 +319,7 @@ async function measure(profile: Profile, work: string, log: (s: string) => void)
     } else rows.push({ section: 'Ping overhead', what: 'wrk p50, 1 connection', unit: '', values: [], command: 'wrk', skipped: wrk.reason });
 
     // 3. The engine at k6's scale (bench/engine.ts): tight loops vs wrk and k6, 1000/5000 sleeping VUs.
-    rows.push(...(await engineRows({ quick: profile.name !== 'full', runs: profile.runs, pongUrl: pong.url, wrk: wrk.path, k6, log, work })));
+    rows.push(...(await engineRows({ quick: profile.name !== 'full', smoke: profile.name === 'smoke', runs: profile.runs, pongUrl: pong.url, wrk: wrk.path, k6, log, work })));
 
     log('engine latency at a fixed rate');
     const e50: number[] = [];
@@ -342,7 +346,7 @@ async function measure(profile: Profile, work: string, log: (s: string) => void)
   }
 
   // 3b. The project's own load scenario, both engines (starts its own local platform).
-  rows.push(...(await loadScenarioRows({ quick: profile.name !== 'full', runs: 1, pongUrl: '', wrk: wrk.path, k6, log, work })));
+  rows.push(...(await loadScenarioRows({ quick: profile.name !== 'full', smoke: profile.name === 'smoke', runs: 1, pongUrl: '', wrk: wrk.path, k6, log, work })));
 
   // 4. Memory: flat means HDR storage works.
   log('memory');
@@ -408,33 +412,23 @@ async function measure(profile: Profile, work: string, log: (s: string) => void)
   return { rows, started, wrk: wrk.path, k6 };
 }
 
-/** `npm run bench -- --only engine`: the engine rows alone, on a pong of their own. */
-async function engineOnly(quick: boolean, outFile: string | undefined): Promise<number> {
-  const profile = PROFILES[quick ? 'quick' : 'full'];
-  const out = outFile ?? path.join(ROOT, 'results/bench/engine.md');
-  const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+/** `npm run bench -- --only engine`: the engine rows alone (on a pong of their own), then the load scenario. */
+async function engineOnly(profile: Profile, work: string, log: (s: string) => void): Promise<{ rows: Row[]; started: Date; wrk: string | null; k6: string | null }> {
+  const quick = profile.name !== 'full';
   const wrk = ensureWrk();
   const k6 = findK6();
   const started = new Date();
   log(`engine rows, ${profile.name} profile; wrk ${wrk.path ?? `absent (${wrk.reason})`}; k6 ${k6 ?? 'absent'}`);
-  const work = await mkdtemp(path.join(os.tmpdir(), 's2s-bench-'));
+  const opts = { quick, smoke: profile.name === 'smoke', runs: profile.runs, pongUrl: '', wrk: wrk.path, k6, log, work };
   const pong = await startPong();
   let rows: Row[];
   try {
-    rows = await engineRows({ quick, runs: quick ? 1 : profile.runs, pongUrl: pong.url, wrk: wrk.path, k6, log, work });
-    await pong.stop();
-    rows.push(...(await loadScenarioRows({ quick, runs: 1, pongUrl: '', wrk: wrk.path, k6, log, work })));
+    rows = await engineRows({ ...opts, pongUrl: pong.url });
   } finally {
     await pong.stop();
-    await rm(work, { recursive: true, force: true });
   }
-  const md = renderMarkdown(rows, { profile, started, wrk: wrk.path, k6 });
-  await mkdir(path.dirname(out), { recursive: true });
-  await writeFile(out, md);
-  await writeFile(out.replace(/\.md$/, '.json'), `${JSON.stringify({ profile: `${profile.name}-engine`, started, rows }, null, 2)}\n`);
-  process.stdout.write(md);
-  log(`wrote ${path.relative(ROOT, out)}`);
-  return 0;
+  rows.push(...(await loadScenarioRows(opts)));
+  return { rows, started, wrk: wrk.path, k6 };
 }
 
 function netemReason(): string {
