@@ -35,6 +35,8 @@ const INTEGRATION = [
   'src/platforms/local-cli.test.ts',
   'src/platforms/local/**',
   'src/platforms/smoke.test.ts',
+  'src/process/launcher-watch.test.ts',
+  'src/process/lifeline.test.ts',
   'src/process/supervised.test.ts',
   'src/results/run-folder.test.ts',
   'src/runner/build.test.ts',

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { watchLaunchers } from '../src/platforms/local/launcher-watch.ts';
+import { watchLaunchers } from '../src/process/launcher-watch.ts';
 import { STOP_SIGNALS } from '../src/runner/signals.ts';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/s2s.mjs');

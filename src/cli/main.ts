@@ -19,6 +19,7 @@ export const commands: Record<string, CommandEntry> = {
   compare: { summary: 'compare two runs (or sets of runs) and gate on regressions', load: () => import('../report/compare-cli.ts') },
   distributed: { summary: 'generate/apply a k6-operator TestRun for a scenario', load: () => import('../distributed/cli.ts') },
   collect: { summary: 'merge the outputs of N runners and evaluate thresholds globally', load: () => import('../distributed/collect-cli.ts') },
+  lifeline: { summary: 'internal: run a program (real k6) that must not outlive the runner that started it', load: () => import('../process/lifeline.ts') },
 };
 
 function usage(): string {

@@ -7,7 +7,7 @@ import { parseDurationMs, parseStagesFlag, parseTrendStats, OptionsError } from 
 export class UsageError extends OptionsError {
   override name = 'UsageError';
 }
-import { watchParent } from './parent-watch.ts';
+import { watchParent } from '../process/parent-watch.ts';
 
 export const HELP = `Usage: s2s run <script.js> [flags]
 

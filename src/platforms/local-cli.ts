@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { FlagError, parseFlags, valueError } from '../flags/flags.ts';
 import { describeLocalPlatform, startLocalPlatform, type LocalPlatform } from './local/index.ts';
-import { watchLaunchers } from './local/launcher-watch.ts';
+import { watchLaunchers } from '../process/launcher-watch.ts';
 
 const USAGE = `Usage: s2s platform [flags]        (npm run platform:local -- [flags])
 

@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './build.ts';
 import { engineCommand, engineVersion, EngineNotFoundError, findK6, selectEngine } from './engine.ts';
 
 let dir: string;
@@ -57,18 +58,19 @@ describe('engineCommand', () => {
     expect(c.command).toBe(process.execPath);
     expect(c.args.slice(1)).toEqual(['run', '--out', 'json=/r/metrics.ndjson.gz', '--quiet', '/b/probe.js']);
     expect(c.args[0]).toMatch(/bin\/s2s\.mjs$/);
-    // The parent pipe (fd 3) and our PID: the engine exits when we die (src/engine/parent-watch.ts).
+    // The parent pipe (fd 3) and our PID: the engine exits when we die (src/process/parent-watch.ts).
     expect(c.env).toEqual({ S2S_PARENT_FD: '3', S2S_PARENT_PID: String(process.pid) });
     expect(c.parentPipe).toBe(true);
   });
 
-  it('k6: the same flags, plus the dashboard\'s extra output and env', () => {
+  it('k6: the same flags, plus the dashboard\'s extra output and env, run under s2s lifeline (never outlives us)', () => {
     const dashboard = { env: { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '-1' }, args: ['--out', 'json=/tmp/x/k6.ndjson'] };
     const c = engineCommand({ name: 'k6', bin: '/usr/bin/k6', reason: '' }, { ...input, quiet: false, dashboard });
     expect(c).toEqual({
-      command: '/usr/bin/k6',
-      args: ['run', '--out', 'json=/r/metrics.ndjson.gz', '--out', 'json=/tmp/x/k6.ndjson', '/b/probe.js'],
-      env: { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '-1' },
+      command: process.execPath,
+      args: [path.join(REPO_ROOT, 'bin/s2s.mjs'), 'lifeline', '--', '/usr/bin/k6', 'run', '--out', 'json=/r/metrics.ndjson.gz', '--out', 'json=/tmp/x/k6.ndjson', '/b/probe.js'],
+      env: { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '-1', S2S_PARENT_FD: '3', S2S_PARENT_PID: String(process.pid) },
+      parentPipe: true,
     });
   });
 });

@@ -92,7 +92,7 @@ export interface EngineCommand {
   env: Record<string, string>;
   /**
    * Spawn with a pipe on fd 3 that only the runner holds: the embedded engine exits within ~250 ms when it closes
-   * or when its parent PID changes (src/engine/parent-watch.ts), so a SIGKILLed runner leaves no engine behind.
+   * or when its parent PID changes (src/process/parent-watch.ts), so a SIGKILLed runner leaves no engine behind.
    */
   parentPipe?: boolean;
 }
@@ -111,5 +111,11 @@ export function engineCommand(engine: SelectedEngine, input: EngineCommandInput)
       parentPipe: true,
     };
   }
-  return { command: engine.bin as string, args: ['run', ...flags, input.script], env };
+  // Real k6 cannot watch its parent: it runs under `s2s lifeline`, which stops it when we die (same pipe and PID).
+  return {
+    command: process.execPath,
+    args: [path.join(REPO_ROOT, 'bin/s2s.mjs'), 'lifeline', '--', engine.bin as string, 'run', ...flags, input.script],
+    env: { ...env, S2S_PARENT_FD: '3', S2S_PARENT_PID: String(process.pid) },
+    parentPipe: true,
+  };
 }

@@ -3,7 +3,7 @@
 // request asks the engine to stop gracefully (it still writes its summary), a later one (not the same Ctrl-C
 // relayed by npm/tsx) forces it. One object, so every phase can ask "interrupted?".
 import type { ChildProcess } from 'node:child_process';
-import { watchLaunchers } from '../platforms/local/launcher-watch.ts';
+import { watchLaunchers } from '../process/launcher-watch.ts';
 
 /** Signals arriving this close to the first are the same Ctrl-C relayed by npm/tsx, not a second press. */
 const DUPLICATE_SIGNAL_MS = 1000;
