@@ -3,7 +3,7 @@
 //   Whatever is left there is named and fails the run: a leak is seen here, not in a user's /tmp.
 // - When the integration project runs, one local platform for the end-to-end tests that can share it
 //   (tests pass `--platform-file <inject('localPlatformFile')>` to the runner); stopped before the check.
-import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -20,7 +20,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const real = tmpdir();
   const root = mkdtempSync(path.join(real, 's2s-test-'));
   // tsx keeps its transform cache in <tmpdir>/tsx-<uid>: share the real one, or every child process compiles cold.
+  // On a machine where tsx never ran, the real one does not exist yet: make it (as tsx would), or the link
+  // dangles and every tsx child fails at start with ENOENT (mkdir <private tmp>/tsx-<uid>).
   const tsxCache = `tsx-${process.geteuid?.() ?? 'user'}`;
+  mkdirSync(path.join(real, tsxCache), { recursive: true });
   symlinkSync(path.join(real, tsxCache), path.join(root, tsxCache));
   const saved = process.env.TMPDIR;
   process.env.TMPDIR = root;
