@@ -53,7 +53,7 @@ Not supported here (use real k6, https://grafana.com/docs/k6/latest/ — the sam
   modules other than the five above: k6/ws, k6/net/grpc, k6/browser, k6/crypto, k6/data, k6/html,
   k6/experimental/*, extensions (k6/x/*), remote modules (https://…);
   http.file/multipart bodies, cookie jars, params.compression, Response.html()/submitForm/clickLink,
-  the externally-controlled executor; options such as hosts, dns, batch, rps, tlsAuth, noConnectionReuse
+  the externally-controlled executor; options such as hosts, dns, batch, rps, tlsAuth
   are ignored with a warning naming them.
 Conformance with k6 v1.3.0 is checked by the corpus in test/conformance (see its README).
 `;

@@ -84,7 +84,7 @@ describe('layering', () => {
 
 describe('runtime options', () => {
   it('accepts the HTTP options the runtime reads and warns about the rest', () => {
-    const r = resolveOptions({ iterations: 1, userAgent: 'x', insecureSkipTLSVerify: true, noConnectionReuse: true }, {}, {});
-    expect(r.warnings).toEqual(['the embedded engine ignores these options (use real k6 for them): noConnectionReuse']);
+    const r = resolveOptions({ iterations: 1, userAgent: 'x', insecureSkipTLSVerify: true, noConnectionReuse: true, noVUConnectionReuse: true, hosts: {} }, {}, {});
+    expect(r.warnings).toEqual(['the embedded engine ignores these options (use real k6 for them): hosts']);
   });
 });

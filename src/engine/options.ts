@@ -113,7 +113,7 @@ export type RawOptions = z.input<typeof optionsSchema>;
  * Options the script runtime reads itself (HTTP defaults): accepted silently. Any other option this module
  * does not know is named in a warning, so a user never believes an ignored option took effect.
  */
-export const RUNTIME_OPTIONS = new Set(['discardResponseBodies', 'insecureSkipTLSVerify', 'userAgent', 'maxRedirects']);
+export const RUNTIME_OPTIONS = new Set(['discardResponseBodies', 'insecureSkipTLSVerify', 'userAgent', 'maxRedirects', 'noConnectionReuse', 'noVUConnectionReuse']);
 
 export interface ResolvedOptions {
   scenarios: ScenarioConfig[];

@@ -128,6 +128,9 @@ const SCRIPT_CASES: ConformanceCase[] = [
   { name: 'http-async-request' },
   { name: 'http-response-status-text' },
   { name: 'http-batch-errors' },
+  { name: 'http-connection-keep-alive', script: 'http-connection-reuse.js', args: ['-e', 'MODE=keep'] },
+  { name: 'http-no-connection-reuse', script: 'http-connection-reuse.js', args: ['-e', 'MODE=none'] },
+  { name: 'http-no-vu-connection-reuse', script: 'http-connection-reuse.js', args: ['-e', 'MODE=vu'] },
   // k6/execution, __ENV/__VU/__ITER, open(), abort, init context, imports, console, k6 core, encoding
   { name: 'exec-fields' },
   { name: 'exec-vu-tags-metadata' },

@@ -51,6 +51,9 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffe
     }
     case 'json':
       return send(res, 200, JSON.stringify(JSON_DOC), 'application/json');
+    case 'conn':
+      // Which connection served the request (the client's port) and its Connection header, for connection reuse.
+      return send(res, 200, JSON.stringify({ port: req.socket.remotePort, connection: req.headers.connection ?? '' }), 'application/json');
     case 'ping':
     case 'pong': {
       // What test/fixtures/k6-v1.3.0/pong.mjs answered when reference.js was recorded.

@@ -17,6 +17,8 @@ export interface RequestSpec {
   /** Redirects still allowed for this request (k6 `maxRedirects`, per-request `redirects`). */
   maxRedirects: number;
   insecureSkipTLSVerify: boolean;
+  /** k6 `noConnectionReuse`: the request asks `connection: close` and its connection is closed after it. */
+  noConnectionReuse?: boolean;
 }
 
 /** k6's http timings, all in milliseconds. */
@@ -268,11 +270,12 @@ export async function performRequest(spec: RequestSpec, agents: AgentPool, signa
 }
 
 /** Bytes of an HTTP/1.1 request head as undici writes it (request line, host, our headers, framing). */
-function requestHeadBytes(method: string, url: URL, headers: Record<string, string>, bodyLen: number): number {
+function requestHeadBytes(method: string, url: URL, headers: Record<string, string>, bodyLen: number, close: boolean): number {
   let n = method.length + url.pathname.length + url.search.length + 13 + 8 + url.host.length;
   for (const k in headers) n += k.length + headers[k]!.length + 4;
   if (bodyLen > 0) n += 18 + String(bodyLen).length;
-  return n + 24 + 2;
+  // "connection: keep-alive\r\n" or "connection: close\r\n", then the blank line.
+  return n + (close ? 19 : 24) + 2;
 }
 
 function performHop(spec: RequestSpec, agents: AgentPool, signal?: AbortSignal): Promise<HopResult> {
@@ -346,7 +349,7 @@ function performHop(spec: RequestSpec, agents: AgentPool, signal?: AbortSignal):
       signal?.removeEventListener('abort', onAbort);
       resolve(hop);
     };
-    const sent = (): number => (tSendStart === undefined ? 0 : requestHeadBytes(spec.method, url, spec.headers, bodyLen) + bodyLen);
+    const sent = (): number => (tSendStart === undefined ? 0 : requestHeadBytes(spec.method, url, spec.headers, bodyLen, spec.noConnectionReuse === true) + bodyLen);
     // A request still queued for a connection cannot be aborted yet: it settles now and is aborted once it starts.
     const stop = (err: NodeJS.ErrnoException): void => {
       if (settled) return;
@@ -428,6 +431,9 @@ function performHop(spec: RequestSpec, agents: AgentPool, signal?: AbortSignal):
         method: spec.method,
         headers,
         body: bodyBuf,
+        // undici then writes `connection: close` and destroys the socket after the response (Go's
+        // DisableKeepAlives, which k6's noConnectionReuse sets, does the same).
+        ...(spec.noConnectionReuse ? { reset: true } : {}),
       }, handler);
     } catch (err) {
       finish(failed(err as NodeJS.ErrnoException));

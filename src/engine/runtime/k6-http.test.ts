@@ -234,6 +234,49 @@ describe('responses', () => {
   });
 });
 
+describe('connection reuse (k6 options noConnectionReuse, noVUConnectionReuse)', () => {
+  /** Runs two iterations of three sequential GET /conn and returns, per iteration, the client ports and headers. */
+  async function ports(options: string): Promise<Array<Array<{ port: number; connection: string }>>> {
+    const file = writeScript(`conn-${Math.random().toString(36).slice(2)}.js`, `
+      import http from 'k6/http';
+      export const options = ${options};
+      export default function () {
+        const seen = [];
+        for (let i = 0; i < 3; i++) seen.push(http.get(__ENV.BASE + '/conn').json());
+        console.log(JSON.stringify(seen));
+      }
+    `);
+    const h = await harness(file, { env: { BASE: server.url } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await h.iterate();
+        if (!r.ok) throw new Error(`iteration failed: ${r.error}`);
+      }
+      expect(h.logs.filter((l) => l.level === 'warn')).toEqual([]);
+      return h.logs.filter((l) => l.level === 'info').map((l) => JSON.parse(l.msg) as Array<{ port: number; connection: string }>);
+    } finally {
+      await h.close();
+    }
+  }
+  const distinct = (its: Array<Array<{ port: number }>>): number => new Set(its.flat().map((r) => r.port)).size;
+
+  it('by default a VU keeps one keep-alive connection across requests and iterations', async () => {
+    const its = await ports('{}');
+    expect(distinct(its)).toBe(1);
+    expect(its.flat().every((r) => r.connection === 'keep-alive')).toBe(true);
+  });
+  it('noConnectionReuse: every request asks connection: close and gets a new connection', async () => {
+    const its = await ports('{ noConnectionReuse: true }');
+    expect(distinct(its)).toBe(6);
+    expect(its.flat().every((r) => r.connection === 'close')).toBe(true);
+  });
+  it('noVUConnectionReuse: one connection within an iteration, a new one for the next', async () => {
+    const its = await ports('{ noVUConnectionReuse: true }');
+    expect(its.map((it) => new Set(it.map((r) => r.port)).size)).toEqual([1, 1]);
+    expect(distinct(its)).toBe(2);
+  });
+});
+
 describe('unsupported', () => {
   it.each([
     ['http.file()', `http.file('x')`],

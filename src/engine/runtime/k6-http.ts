@@ -149,6 +149,7 @@ export function createHttpModule(vu: VuState): Record<string, unknown> {
       responseType: pp.responseType ?? (d.discardResponseBodies ? 'none' : 'text'),
       maxRedirects: pp.redirects ?? d.maxRedirects,
       insecureSkipTLSVerify: d.insecureSkipTLSVerify,
+      ...(d.noConnectionReuse ? { noConnectionReuse: true } : {}),
     };
     return { spec, params: pp, name: pp.tags['name'] ?? name, bodyIn: body };
   };

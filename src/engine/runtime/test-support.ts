@@ -39,6 +39,11 @@ export async function startServer(): Promise<TestServer> {
           res.writeHead(200, { 'content-type': 'application/json', 'x-custom': 'yes' });
           res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body }));
           return;
+        case '/conn':
+          // Which connection served this request (its client port) and what the client asked of it.
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ port: req.socket.remotePort, connection: req.headers.connection ?? '' }));
+          return;
         case '/status':
           res.writeHead(Number(u.searchParams.get('code') ?? 200));
           res.end();

@@ -24,6 +24,10 @@ export interface HttpDefaults {
   maxRedirects: number;
   discardResponseBodies: boolean;
   timeoutMs: number;
+  /** k6 `noConnectionReuse`: a new connection for every request. */
+  noConnectionReuse: boolean;
+  /** k6 `noVUConnectionReuse`: the VU's connections are closed after each iteration. */
+  noVUConnectionReuse: boolean;
 }
 
 export const DEFAULT_USER_AGENT = 's2s-embedded/0.1.0 (k6-compatible)';
@@ -103,6 +107,8 @@ export class VuState {
         maxRedirects: redirects,
         discardResponseBodies: o['discardResponseBodies'] === true,
         timeoutMs: 60_000,
+        noConnectionReuse: o['noConnectionReuse'] === true,
+        noVUConnectionReuse: o['noVUConnectionReuse'] === true,
       };
     }
     return this.httpDefaultsCache;
@@ -135,6 +141,11 @@ export class VuState {
     const t: TagSet = { ...this.baseTags(), group: this.groupPath() };
     if (extra) for (const [k, v] of Object.entries(extra)) if (v !== undefined && v !== null) t[k] = String(v);
     return t;
+  }
+
+  /** Closes this VU's connections (the next request opens a new one). */
+  closeConnections(): void {
+    this.agentPool?.destroy();
   }
 
   close(): void {

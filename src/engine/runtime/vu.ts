@@ -168,6 +168,7 @@ export class VuRuntime {
     st.host.emit('data_sent', st.dataSent, tags, t);
     st.host.emit('data_received', st.dataReceived, tags, t);
     st.groupStack.length = 0;
+    if (st.httpDefaults().noVUConnectionReuse) st.closeConnections();
     return outcome;
   }
 
