@@ -229,6 +229,13 @@ export function handleSummary(data) { return { [__ENV.OUT_DIR + '/summary.json']
     expect(summary.metrics.iterations?.values.count).toBeGreaterThan(0);
   });
 
+  it('an http.batch of 30 requests prints no Node warning on stderr (one abort listener per request in flight)', async () => {
+    const { script } = await writeScript('batch30.js', `import http from 'k6/http';\nexport const options = { iterations: 2 };\nexport default function () {\n  const rs = http.batch(Array.from({ length: 30 }, (_, i) => __ENV.BASE + '/pong?i=' + i));\n  if (rs.some((r) => r.status !== 200)) throw new Error('a batch request failed');\n}\n`);
+    const r = await runCli([script, '-q', '--no-summary', '-e', `BASE=${pong.base}`]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/Warning|memory leak/);
+  });
+
   it('prints the text summary without handleSummary, and nothing with --no-summary', async () => {
     const { script } = await writeScript('plain.js', `import { check } from 'k6';\nexport const options = { iterations: 3, thresholds: { checks: ['rate==1'] } };\nexport default function () { check(1, { 'one is one': (x) => x === 1 }); }\n`);
     const r = await runCli([script, '-q']);
