@@ -30,13 +30,16 @@ function fakePool(opts: FakeOpts) {
           maxBusy = Math.max(maxBusy, busy);
           contexts.push(ctx);
           perVu.set(id, (perVu.get(id) ?? 0) + 1);
+          const onAbort = (): void => finish({ ok: false, interrupted: true });
           const finish = (r: IterationResult) => {
             busy--;
             clearTimeout(timer);
+            // The signal is the executor's, shared by every iteration: a listener left behind would pile up.
+            ctx.signal.removeEventListener('abort', onAbort);
             resolve(r);
           };
           const timer = setTimeout(() => finish({ ok: true, interrupted: false }), opts.lengthMs(ctx));
-          if (opts.honoursSignal !== false) ctx.signal.addEventListener('abort', () => finish({ ok: false, interrupted: true }), { once: true });
+          if (opts.honoursSignal !== false) ctx.signal.addEventListener('abort', onAbort, { once: true });
         }),
     };
     return vu;
