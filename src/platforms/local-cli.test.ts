@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PingResult } from '../contract/ping.ts';
-import { eventually, httpsGet, isAlive } from './local/testing/https-get.ts';
+import { httpsGet } from './local/testing/https-get.ts';
+import { eventually, isAlive } from '../process/testing/processes.ts';
 import { execFileSync } from 'node:child_process';
 import { curlLines, envLines, parseLocalCliFlags } from './local-cli.ts';
 

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, isAlive } from './testing/processes.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/s2s.mjs');
 const started: ChildProcess[] = [];
@@ -11,24 +12,6 @@ const started: ChildProcess[] = [];
 afterEach(() => {
   for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return cond();
-}
 
 /** Runs lifeline directly under this test process (the test is its parent), with a parent pipe on fd 3. */
 function lifeline(program: string[]): ChildProcess {
@@ -54,7 +37,7 @@ describe('s2s lifeline', () => {
     const c = lifeline([process.execPath, '-e', 'process.on("SIGINT", () => { console.log("got SIGINT"); process.exit(105); }); console.log("ready"); setInterval(() => {}, 1000);']);
     let out = '';
     c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    expect(await until(() => out.includes('ready'), 20_000)).toBe(true);
+    expect(await eventually(() => out.includes('ready'), 20_000, 50)).toBe(true);
     c.kill('SIGINT');
     const [code] = (await once(c, 'close')) as [number | null];
     expect(code).toBe(105);
@@ -74,12 +57,12 @@ describe('s2s lifeline', () => {
     started.push(parent);
     let out = '';
     parent.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    expect(await until(() => /pid \d+/.test(out), 30_000)).toBe(true);
+    expect(await eventually(() => /pid \d+/.test(out), 30_000, 50)).toBe(true);
     const programPid = Number(/pid (\d+)/.exec(out)![1]);
-    expect(alive(programPid)).toBe(true);
+    expect(isAlive(programPid)).toBe(true);
     parent.kill('SIGKILL');
     // Not a timing assertion: the bound only keeps a broken lifeline from hanging the test.
-    const gone = await until(() => !alive(programPid), 15_000);
+    const gone = await eventually(() => !isAlive(programPid), 15_000, 50);
     if (!gone) process.kill(programPid, 'SIGKILL');
     expect(gone).toBe(true);
   });

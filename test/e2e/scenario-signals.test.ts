@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive } from '../../src/platforms/local/testing/https-get.ts';
+import { isAlive } from '../../src/process/testing/processes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Issue 11's acceptance: `kill -TERM <npm pid>` ends every process of the run within 5 s. */

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PingResult } from '../../contract/ping.ts';
 import { LocalPlatformError, PING_SERVICE_ACCOUNT, startLocalPlatform, type LocalPlatform } from './index.ts';
-import { eventually, httpsGet, isAlive } from './testing/https-get.ts';
+import { httpsGet } from './testing/https-get.ts';
+import { eventually, isAlive } from '../../process/testing/processes.ts';
 
 /** Starting four Node processes on a shared, loaded 2-core machine can take a while: a budget, not an assertion. */
 const START_BUDGET_MS = 120_000;

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { eventually, isAlive } from './testing/https-get.ts';
+import { eventually, isAlive } from '../../process/testing/processes.ts';
 
 const START_BUDGET_MS = 120_000;
 const INDEX = new URL('./index.ts', import.meta.url).pathname;
