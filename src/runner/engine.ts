@@ -102,20 +102,13 @@ export function engineCommand(engine: SelectedEngine, input: EngineCommandInput)
   if (input.ndjsonFile) flags.push('--out', `json=${input.ndjsonFile}`);
   if (input.dashboard) flags.push(...input.dashboard.args);
   if (input.quiet) flags.push('--quiet');
-  const env = { ...(input.dashboard?.env ?? {}) };
-  if (engine.name === 'embedded') {
-    return {
-      command: process.execPath,
-      args: [path.join(REPO_ROOT, 'bin/s2s.mjs'), 'run', ...flags, input.script],
-      env: { ...env, S2S_PARENT_FD: '3', S2S_PARENT_PID: String(process.pid) },
-      parentPipe: true,
-    };
-  }
-  // Real k6 cannot watch its parent: it runs under `s2s lifeline`, which stops it when we die (same pipe and PID).
+  // Both engines get the parent pipe on fd 3 and our PID: the embedded engine watches them itself; real k6 cannot,
+  // so it runs under `s2s lifeline`, which stops it when we die.
+  const sub = engine.name === 'embedded' ? ['run'] : ['lifeline', '--', engine.bin as string, 'run'];
   return {
     command: process.execPath,
-    args: [path.join(REPO_ROOT, 'bin/s2s.mjs'), 'lifeline', '--', engine.bin as string, 'run', ...flags, input.script],
-    env: { ...env, S2S_PARENT_FD: '3', S2S_PARENT_PID: String(process.pid) },
+    args: [path.join(REPO_ROOT, 'bin/s2s.mjs'), ...sub, ...flags, input.script],
+    env: { ...input.dashboard?.env, S2S_PARENT_FD: '3', S2S_PARENT_PID: String(process.pid) },
     parentPipe: true,
   };
 }
