@@ -1,7 +1,6 @@
 // The HTTP client under k6/http: undici (Node's own HTTP/1.1 client project; 7.x for Node 20) with keep-alive
 // pools per VU and origin (k6 keeps connections per VU), k6's timing phases from undici's dispatch callbacks plus a
 // timed connector, and k6's numeric error codes. Plain data in, plain data out.
-import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
@@ -243,8 +242,6 @@ export function canonicalHeader(name: string): string {
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-/** Abort signals whose listener limit is lifted (see performHop). */
-const unlimited = new WeakSet<AbortSignal>();
 
 /** Performs a request, following redirects; returns every hop (the last is the response). */
 export async function performRequest(spec: RequestSpec, agents: AgentPool, signal?: AbortSignal): Promise<HopResult[]> {
@@ -362,15 +359,7 @@ function performHop(spec: RequestSpec, agents: AgentPool, signal?: AbortSignal):
     };
     const timer = setTimeout(() => stop(Object.assign(new Error('request timeout'), { code: 'S2S_TIMEOUT' })), spec.timeoutMs);
     const onAbort = (): void => stop(Object.assign(new Error('request aborted: the test is stopping'), { code: 'S2S_ABORTED' }));
-    if (signal) {
-      // One listener per request in flight: an http.batch of 11+ requests made Node print a "possible memory
-      // leak" warning into the user's output. Each listener is removed when its request settles.
-      if (!unlimited.has(signal)) {
-        setMaxListeners(0, signal);
-        unlimited.add(signal);
-      }
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
+    signal?.addEventListener('abort', onAbort, { once: true });
 
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abort: (err?: Error) => void) {

@@ -149,6 +149,6 @@ export class VuState {
   }
 
   close(): void {
-    this.agentPool?.destroy();
+    this.closeConnections();
   }
 }

@@ -1,6 +1,7 @@
 // Entry of a VU thread: one realm (see realm.ts) hosting many VUs, each suspending on http.*/sleep without
 // blocking the thread; runs their iterations on request from the main thread and ships samples, metric
 // definitions, check/group counts and results back, coalesced once per event-loop turn.
+import { setMaxListeners } from 'node:events';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { ScriptError, TestAbortError, redactTokens } from './errors.ts';
 import { EMPTY_INSTANCE, type InstanceInfo, type MetricContains, type MetricKind, type TagSet, type VuHost } from './host.ts';
@@ -13,6 +14,20 @@ const init = workerData as ThreadInit;
 const port = parentPort as MessagePort;
 const vus = new Map<number, VuRuntime>();
 const controllers = new Map<number, AbortController>();
+/**
+ * The VU's stop signal: one controller per VU until it is used (a new one per iteration was a visible cost at
+ * thousands per second). Every request of an http.batch in flight listens to it, so its listener limit is lifted
+ * (11+ made Node print a "possible memory leak" warning into the user's output).
+ */
+function signalOf(id: number): AbortSignal {
+  let ac = controllers.get(id);
+  if (!ac || ac.signal.aborted) {
+    ac = new AbortController();
+    setMaxListeners(0, ac.signal);
+    controllers.set(id, ac);
+  }
+  return ac.signal;
+}
 /** VUs with an iteration in flight: a stop for a VU between iterations must not poison its next one. */
 const running = new Set<number>();
 const softCells = new Map<number, Int32Array>();
@@ -171,15 +186,9 @@ async function run(id: number, seq: number, input: IterationInput): Promise<void
     post({ t: 'done', id, seq, outcome: { ok: false, interrupted: false, error: `VU ${id} does not exist in this thread` } });
     return;
   }
-  // One controller per VU until it is used: a new one per iteration was a visible cost at thousands per second.
-  let ac = controllers.get(id);
-  if (!ac || ac.signal.aborted) {
-    ac = new AbortController();
-    controllers.set(id, ac);
-  }
   running.add(id);
   vu.setSetupData(setupJson);
-  const outcome = await vu.runIteration(input, ac.signal);
+  const outcome = await vu.runIteration(input, signalOf(id));
   running.delete(id);
   if (outcome.error === undefined && (outcome.ok || outcome.interrupted)) {
     doneOut.push(id, seq, outcome.interrupted ? 1 : 0);
@@ -215,11 +224,6 @@ async function loop(m: LoopWire): Promise<void> {
       const index = Atomics.add(counter, 0, 1);
       const limit = Atomics.load(counter, 1);
       if (limit >= 0 && index >= limit) break;
-      let ac = controllers.get(id);
-      if (!ac || ac.signal.aborted) {
-        ac = new AbortController();
-        controllers.set(id, ac);
-      }
       const progress = m.durationMs > 0 ? Math.min(1, (Date.now() - m.startTimeMs) / m.durationMs) : m.totalIterations > 0 ? index / m.totalIterations : 0;
       const input: IterationInput = {
         scenario: { name: ctx.scenario.name, executor: ctx.scenario.executor, startTimeMs: m.startTimeMs, iterationInInstance: index, iterationInTest: index, progress },
@@ -230,7 +234,7 @@ async function loop(m: LoopWire): Promise<void> {
       };
       vu.setSetupData(setupJson);
       const t0 = performance.now();
-      const outcome = await vu.runIteration(input, ac.signal);
+      const outcome = await vu.runIteration(input, signalOf(id));
       const durationMs = performance.now() - t0;
       if (outcome.error === undefined && (outcome.ok || outcome.interrupted)) {
         itersOut.push(id, seq, outcome.interrupted ? 1 : 0, durationMs);
